@@ -1,0 +1,76 @@
+package io.pitr.operator.testing;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Finds the project's CRD files and installs them as a user would. */
+public final class CustomResourceDefinitions {
+
+  /** Set by the build to the folder quarkus-operator-sdk generates CRDs into. */
+  public static final String DIRECTORY_PROPERTY = "pitr.test.crd-dir";
+
+  public static final String CONTINUOUS_BACKUPS_POLICY =
+      "continuousbackupspolicies.dynamodb.pitr.io";
+
+  private static final Duration ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
+
+  private CustomResourceDefinitions() {}
+
+  /** The CRD file users apply, committed under crds/. */
+  public static Path committedFile(String crdName) {
+    return existing(Path.of("crds", fileName(crdName)), "it is committed with the sources");
+  }
+
+  /** The CRD file the Quarkus build generated from the Java model. */
+  public static Path generatedFile(String crdName) {
+    Path directory = Path.of(System.getProperty(DIRECTORY_PROPERTY, "target/kubernetes"));
+    return existing(
+        directory.resolve(fileName(crdName)),
+        "the Quarkus build generates it; run the tests with ./mvnw verify");
+  }
+
+  /** Applies a CRD file with server-side apply and waits until the API server serves it. */
+  public static CustomResourceDefinition install(KubernetesClient client, Path file) {
+    CustomResourceDefinition crd;
+    try (InputStream in = Files.newInputStream(file)) {
+      crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    client.resource(crd).forceConflicts().serverSideApply();
+    return client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName(crd.getMetadata().getName())
+        .waitUntilCondition(
+            CustomResourceDefinitions::isEstablished,
+            ESTABLISHED_TIMEOUT.toMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
+  private static String fileName(String crdName) {
+    return crdName + "-v1.yml";
+  }
+
+  private static Path existing(Path file, String hint) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("CRD file " + file.toAbsolutePath() + " not found: " + hint);
+    }
+    return file;
+  }
+
+  private static boolean isEstablished(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+}
