@@ -1,0 +1,234 @@
+package io.pitr.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The emulator's own HTTP API, for tests, benchmarks and people, beside the DynamoDB API:
+ *
+ * <ul>
+ *   <li>{@code GET /_emulator/calls}: calls per operation; {@code DELETE} zeroes them and the log
+ *   <li>{@code GET /_emulator/requests}: the request log, oldest first
+ *   <li>{@code GET /_emulator/faults}: the faults in force; {@code POST} adds faults (JSON, see
+ *       {@link #applyFaults}); {@code DELETE} removes them all
+ *   <li>{@code POST /_emulator/clock/advance} with {@code {"seconds": N}}: moves the clock ahead
+ *   <li>{@code DELETE /_emulator/tables}: forgets every table
+ * </ul>
+ */
+final class AdminEndpoint {
+
+  static final String PREFIX = "/_emulator/";
+  private static final ObjectMapper MAPPER = HttpFrontEnd.mapper();
+
+  private final EmulatorSettings settings;
+  private final ControlPlane controlPlane;
+  private final Faults faults;
+  private final Observations observations;
+  private final EmulatorClock clock;
+
+  AdminEndpoint(
+      EmulatorSettings settings,
+      ControlPlane controlPlane,
+      Faults faults,
+      Observations observations,
+      EmulatorClock clock) {
+    this.settings = settings;
+    this.controlPlane = controlPlane;
+    this.faults = faults;
+    this.observations = observations;
+    this.clock = clock;
+  }
+
+  void handle(HttpExchange exchange) throws IOException {
+    String resource = exchange.getRequestURI().getPath().substring(PREFIX.length());
+    String method = exchange.getRequestMethod();
+    JsonNode body;
+    try (InputStream in = exchange.getRequestBody()) {
+      byte[] bytes = in.readAllBytes();
+      body = bytes.length == 0 ? MAPPER.createObjectNode() : MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      reply(exchange, 400, Map.of("error", "the body is not JSON: " + e.getMessage()));
+      return;
+    }
+    try {
+      switch (method + " " + resource) {
+        case "GET calls" -> reply(exchange, 200, observations.callCounts());
+        case "DELETE calls" -> {
+          observations.reset();
+          reply(exchange, 200, observations.callCounts());
+        }
+        case "GET requests" ->
+            reply(
+                exchange,
+                200,
+                observations.requests().stream().map(AdminEndpoint::asJson).toList());
+        case "GET faults" -> reply(exchange, 200, faults.describe());
+        case "POST faults" -> {
+          applyFaults(faults, body, settings);
+          reply(exchange, 200, faults.describe());
+        }
+        case "DELETE faults" -> {
+          faults.clear();
+          reply(exchange, 200, faults.describe());
+        }
+        case "POST clock/advance" -> {
+          clock.advance(Duration.ofMillis(Math.round(number(body, "seconds") * 1000)));
+          reply(exchange, 200, Map.of("now", clock.instant().toString()));
+        }
+        case "DELETE tables" -> {
+          controlPlane.clear();
+          reply(exchange, 200, Map.of());
+        }
+        default ->
+            reply(exchange, 404, Map.of("error", "no admin resource " + method + " " + resource));
+      }
+    } catch (IllegalArgumentException e) {
+      reply(exchange, 400, Map.of("error", e.getMessage()));
+    }
+  }
+
+  /**
+   * Adds the faults described by a JSON object, the same at start ({@code --faults FILE}) and at
+   * run time ({@code POST /_emulator/faults}). Every member is optional:
+   *
+   * <pre>{@code
+   * {"throttleRequestsPerSecond": {"DescribeContinuousBackups": 10},
+   *  "internalErrorProbability": {"*": 0.01, "UpdateContinuousBackups": 0.5},
+   *  "latencyMillis": {"*": 20},
+   *  "backupsUnavailable": [{"table": "orders", "region": "eu-west-1",
+   *                          "accountId": "000000000000", "seconds": 30}],
+   *  "failNext": [{"operation": "UpdateContinuousBackups", "count": 2,
+   *                "error": "ThrottlingException", "message": "optional text"}]}
+   * }</pre>
+   *
+   * "*" stands for every operation. Region and account default to the emulator's own.
+   *
+   * @throws IllegalArgumentException naming the member that is wrong
+   */
+  static void applyFaults(Faults faults, JsonNode json, EmulatorSettings settings) {
+    if (!json.isObject()) {
+      throw new IllegalArgumentException("faults must be a JSON object");
+    }
+    perOperation(
+        json,
+        "throttleRequestsPerSecond",
+        (operation, value) -> {
+          if (operation == null) {
+            throw new IllegalArgumentException("throttleRequestsPerSecond needs an operation");
+          }
+          faults.throttle(operation, value);
+        });
+    perOperation(
+        json,
+        "internalErrorProbability",
+        (operation, value) -> {
+          if (operation == null) {
+            faults.internalErrors(value);
+          } else {
+            faults.internalErrors(operation, value);
+          }
+        });
+    perOperation(
+        json,
+        "latencyMillis",
+        (operation, value) -> {
+          Duration latency = Duration.ofMillis(Math.round(value));
+          if (operation == null) {
+            faults.latency(latency);
+          } else {
+            faults.latency(operation, latency);
+          }
+        });
+    for (JsonNode window : json.path("backupsUnavailable")) {
+      Scope scope =
+          new Scope(
+              window.path("accountId").asText(settings.accountId()),
+              window.path("region").asText(settings.defaultRegion()));
+      faults.backupsUnavailable(
+          scope,
+          text(window, "table"),
+          Duration.ofMillis(Math.round(number(window, "seconds") * 1000)));
+    }
+    for (JsonNode failure : json.path("failNext")) {
+      Operation operation = operation(text(failure, "operation"));
+      AwsErrorType error =
+          AwsErrorType.fromCode(text(failure, "error"))
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "unknown error code "
+                              + failure.get("error")
+                              + "; one of "
+                              + Arrays.stream(AwsErrorType.values())
+                                  .map(AwsErrorType::code)
+                                  .toList()));
+      int count = (int) number(failure, "count");
+      String message = failure.path("message").asText(error.defaultMessage());
+      faults.failNext(operation, count, error, message);
+    }
+  }
+
+  private static Map<String, Object> asJson(Observations.RequestRecord record) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("sequence", record.sequence());
+    json.put("time", record.time().toString());
+    json.put("operation", record.operation());
+    json.put("accountId", record.accountId());
+    json.put("region", record.region());
+    json.put("table", record.table());
+    json.put("httpStatus", record.httpStatus());
+    json.put("errorCode", record.errorCode());
+    json.put("durationMicros", record.durationMicros());
+    return json;
+  }
+
+  private static void perOperation(
+      JsonNode json, String member, BiConsumer<Operation, Double> apply) {
+    JsonNode values = json.path(member);
+    Iterator<Map.Entry<String, JsonNode>> fields = values.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      if (!field.getValue().isNumber()) {
+        throw new IllegalArgumentException(member + "." + field.getKey() + " must be a number");
+      }
+      Operation operation = "*".equals(field.getKey()) ? null : operation(field.getKey());
+      apply.accept(operation, field.getValue().doubleValue());
+    }
+  }
+
+  private static Operation operation(String name) {
+    return Operation.fromApiName(name)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException("unknown operation " + name + " (use its API name)"));
+  }
+
+  private static String text(JsonNode json, String member) {
+    JsonNode value = json.get(member);
+    if (value == null || !value.isTextual()) {
+      throw new IllegalArgumentException(member + " must be a string");
+    }
+    return value.textValue();
+  }
+
+  private static double number(JsonNode json, String member) {
+    JsonNode value = json.get(member);
+    if (value == null || !value.isNumber()) {
+      throw new IllegalArgumentException(member + " must be a number");
+    }
+    return value.doubleValue();
+  }
+
+  private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
+    HttpFrontEnd.send(exchange, status, "application/json", MAPPER.writeValueAsBytes(body));
+  }
+}

@@ -1,0 +1,108 @@
+package io.pitr.emulator;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The errors the emulator can answer with, each with the {@code __type} namespace, HTTP status and
+ * message member that live DynamoDB uses for it (spec section 2.3).
+ */
+public enum AwsErrorType {
+  TABLE_NOT_FOUND("TableNotFoundException", Namespace.DYNAMODB, 400, "Table not found"),
+  CONTINUOUS_BACKUPS_UNAVAILABLE(
+      "ContinuousBackupsUnavailableException",
+      Namespace.DYNAMODB,
+      400,
+      "Backups have not yet been enabled for this table."),
+  RESOURCE_NOT_FOUND(
+      "ResourceNotFoundException", Namespace.DYNAMODB, 400, "Requested resource not found"),
+  RESOURCE_IN_USE(
+      "ResourceInUseException",
+      Namespace.DYNAMODB,
+      400,
+      "Attempt to change a resource which is still in use"),
+  LIMIT_EXCEEDED(
+      "LimitExceededException",
+      Namespace.DYNAMODB,
+      400,
+      "Too many operations for a given subscriber"),
+  INTERNAL_SERVER_ERROR("InternalServerError", Namespace.DYNAMODB, 500, "Internal server error"),
+  VALIDATION("ValidationException", Namespace.VALIDATE, 400, "Invalid request"),
+  THROTTLING("ThrottlingException", Namespace.AVAILABILITY, 400, "Rate exceeded"),
+  SERVICE_UNAVAILABLE(
+      "ServiceUnavailableException", Namespace.SERVICE, 503, "Service is unavailable"),
+  ACCESS_DENIED(
+      "AccessDeniedException",
+      Namespace.SERVICE,
+      400,
+      "User is not authorized to perform this operation"),
+  UNRECOGNIZED_CLIENT(
+      "UnrecognizedClientException",
+      Namespace.SERVICE,
+      400,
+      "The security token included in the request is invalid."),
+  MISSING_AUTHENTICATION_TOKEN(
+      "MissingAuthenticationTokenException",
+      Namespace.SERVICE,
+      400,
+      "Request is missing Authentication Token"),
+  SERIALIZATION("SerializationException", Namespace.SERVICE, 400, null),
+  UNKNOWN_OPERATION("UnknownOperationException", Namespace.SERVICE, 400, null);
+
+  /** The {@code __type} prefixes live DynamoDB sends (spec section 2.3). */
+  private static final class Namespace {
+    static final String DYNAMODB = "com.amazonaws.dynamodb.v20120810";
+    static final String VALIDATE = "com.amazon.coral.validate";
+    static final String AVAILABILITY = "com.amazon.coral.availability";
+    static final String SERVICE = "com.amazon.coral.service";
+  }
+
+  private final String code;
+  private final String namespace;
+  private final int httpStatus;
+  private final String defaultMessage;
+
+  AwsErrorType(String code, String namespace, int httpStatus, String defaultMessage) {
+    this.code = code;
+    this.namespace = namespace;
+    this.httpStatus = httpStatus;
+    this.defaultMessage = defaultMessage;
+  }
+
+  /** The error code clients see, for example {@code TableNotFoundException}. */
+  public String code() {
+    return code;
+  }
+
+  /** The full shape id written into {@code __type}. */
+  public String wireType() {
+    return namespace + "#" + code;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** A message for injected faults; null where live DynamoDB sends none. */
+  public String defaultMessage() {
+    return defaultMessage;
+  }
+
+  /**
+   * The body member holding the message: SerializationException uses {@code Message}, everything
+   * else {@code message} (spec section 2.3).
+   */
+  String messageMember() {
+    return this == SERIALIZATION ? "Message" : "message";
+  }
+
+  /** Looks an error up by its code, as used in fault-injection settings. */
+  public static Optional<AwsErrorType> fromCode(String code) {
+    return Arrays.stream(values()).filter(type -> type.code.equals(code)).findFirst();
+  }
+
+  /** An exception carrying this error and a message. */
+  public AwsErrorException exception(String message) {
+    return new AwsErrorException(this, message);
+  }
+}

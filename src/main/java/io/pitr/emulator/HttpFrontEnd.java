@@ -1,0 +1,284 @@
+package io.pitr.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.CRC32;
+
+/**
+ * DynamoDB's wire protocol (awsJson1_0, spec section 2) on the JDK's HTTP server: POST / with
+ * {@code X-Amz-Target}, JSON in and out, errors as {@code __type} + message, and {@code
+ * x-amz-crc32} and {@code x-amzn-RequestId} on every answer. Paths under {@value
+ * AdminEndpoint#PREFIX} go to the admin endpoint instead.
+ */
+final class HttpFrontEnd {
+
+  static final String JSON_1_0 = "application/x-amz-json-1.0";
+  private static final Logger LOG = Logger.getLogger(HttpFrontEnd.class.getName());
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final char[] REQUEST_ID_ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".toCharArray();
+
+  private final EmulatorSettings settings;
+  private final ControlPlane controlPlane;
+  private final Faults faults;
+  private final Observations observations;
+  private final EmulatorClock clock;
+  private final AdminEndpoint admin;
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  HttpFrontEnd(
+      EmulatorSettings settings,
+      ControlPlane controlPlane,
+      Faults faults,
+      Observations observations,
+      EmulatorClock clock)
+      throws IOException {
+    this.settings = settings;
+    this.controlPlane = controlPlane;
+    this.faults = faults;
+    this.observations = observations;
+    this.clock = clock;
+    this.admin = new AdminEndpoint(settings, controlPlane, faults, observations, clock);
+    // Without TCP_NODELAY, small answers wait on Nagle's algorithm and delayed ACKs (~40 ms).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
+    AtomicInteger threads = new AtomicInteger();
+    // Enough threads that injected latency (a sleeping handler) does not queue other clients.
+    this.executor =
+        new ThreadPoolExecutor(
+            256,
+            256,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "dynamodb-emulator-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  void start() {
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  void stop() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      if (path.startsWith(AdminEndpoint.PREFIX)) {
+        admin.handle(exchange);
+      } else if ("POST".equals(exchange.getRequestMethod())) {
+        answerApiCall(exchange);
+      } else if ("GET".equals(exchange.getRequestMethod()) && "/".equals(path)) {
+        // What DynamoDB answers to a GET, and a cheap liveness probe.
+        send(
+            exchange,
+            200,
+            "text/plain",
+            ("healthy: dynamodb." + settings.defaultRegion() + ".amazonaws.com ")
+                .getBytes(StandardCharsets.UTF_8));
+      } else {
+        sendError(exchange, AwsErrorType.UNKNOWN_OPERATION.exception(null));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "Could not answer a request", e);
+    }
+  }
+
+  private void answerApiCall(HttpExchange exchange) throws IOException {
+    long started = System.nanoTime();
+    Instant arrived = clock.instant();
+    byte[] requestBytes;
+    try (InputStream in = exchange.getRequestBody()) {
+      requestBytes = in.readAllBytes();
+    }
+    String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    Scope scope = scopeOf(authorization);
+    Optional<Operation> operation = Operation.fromTarget(target);
+    ObjectNode request = null;
+    int status = 200;
+    String errorCode = null;
+    try {
+      sleep(faults.latencyFor(operation.orElse(null)));
+      if (settings.requireAuthentication() && authorization == null) {
+        throw AwsErrorType.MISSING_AUTHENTICATION_TOKEN.exception(
+            AwsErrorType.MISSING_AUTHENTICATION_TOKEN.defaultMessage());
+      }
+      if (operation.isEmpty()) {
+        throw AwsErrorType.UNKNOWN_OPERATION.exception(null);
+      }
+      Optional<AwsErrorException> injected = faults.injectedError(operation.get(), scope);
+      if (injected.isPresent()) {
+        throw injected.get();
+      }
+      request = parse(requestBytes);
+      ObjectNode response = controlPlane.handle(operation.get(), scope, new RequestBody(request));
+      send(exchange, 200, JSON_1_0, MAPPER.writeValueAsBytes(response));
+    } catch (AwsErrorException error) {
+      status = error.type().httpStatus();
+      errorCode = error.type().code();
+      sendError(exchange, error);
+    } catch (RuntimeException unexpected) {
+      LOG.log(Level.WARNING, "Unexpected failure answering " + target, unexpected);
+      AwsErrorException error =
+          AwsErrorType.INTERNAL_SERVER_ERROR.exception(
+              AwsErrorType.INTERNAL_SERVER_ERROR.defaultMessage());
+      status = error.type().httpStatus();
+      errorCode = error.type().code();
+      sendError(exchange, error);
+    } finally {
+      observations.record(
+          arrived,
+          operation.orElse(null),
+          target,
+          scope,
+          tableNamed(request),
+          status,
+          errorCode,
+          (System.nanoTime() - started) / 1000);
+    }
+  }
+
+  /** An empty body is an empty request (spec 2.1); anything but a JSON object is refused. */
+  private static ObjectNode parse(byte[] body) {
+    if (body.length == 0) {
+      return MAPPER.createObjectNode();
+    }
+    JsonNode json;
+    try {
+      json = MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw AwsErrorType.SERIALIZATION.exception(null);
+    }
+    if (json == null || json.isMissingNode()) {
+      return MAPPER.createObjectNode();
+    }
+    if (!json.isObject()) {
+      throw AwsErrorType.SERIALIZATION.exception(
+          "Start of structure or map found where not expected.");
+    }
+    return (ObjectNode) json;
+  }
+
+  /**
+   * The account and region from the SigV4 credential scope ({@code Credential=AKID/date/region/
+   * service/aws4_request}). The signature is not checked (spec 2.5). A 12-digit access key id is
+   * taken as the account, so tests can act in several accounts.
+   */
+  private Scope scopeOf(String authorization) {
+    String accountId = settings.accountId();
+    String region = settings.defaultRegion();
+    if (authorization != null) {
+      int start = authorization.indexOf("Credential=");
+      if (start >= 0) {
+        int end = authorization.indexOf(',', start);
+        String[] credential =
+            authorization
+                .substring(start + "Credential=".length(), end < 0 ? authorization.length() : end)
+                .trim()
+                .split("/");
+        if (credential.length >= 3 && !credential[2].isEmpty()) {
+          region = credential[2];
+        }
+        if (credential.length >= 1 && credential[0].matches("\\d{12}")) {
+          accountId = credential[0];
+        }
+      }
+    }
+    return new Scope(accountId, region);
+  }
+
+  private static String tableNamed(ObjectNode request) {
+    if (request == null) {
+      return null;
+    }
+    JsonNode name = request.get("TableName");
+    if (name == null || !name.isTextual()) {
+      name = request.get("ResourceArn");
+    }
+    return name != null && name.isTextual() ? name.textValue() : null;
+  }
+
+  private static void sendError(HttpExchange exchange, AwsErrorException error) throws IOException {
+    ObjectNode body = MAPPER.createObjectNode();
+    body.put("__type", error.type().wireType());
+    if (error.getMessage() != null) {
+      body.put(error.type().messageMember(), error.getMessage());
+    }
+    send(exchange, error.type().httpStatus(), JSON_1_0, MAPPER.writeValueAsBytes(body));
+  }
+
+  /** Writes an answer with DynamoDB's headers; the CRC32 covers the exact body bytes (spec 2.4). */
+  static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
+    CRC32 crc = new CRC32();
+    crc.update(body);
+    var headers = exchange.getResponseHeaders();
+    headers.set("Content-Type", contentType);
+    headers.set("x-amzn-RequestId", requestId());
+    headers.set("x-amz-crc32", Long.toString(crc.getValue()));
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** 52 uppercase alphanumerics, the form of live DynamoDB's request ids. */
+  private static String requestId() {
+    var random = ThreadLocalRandom.current();
+    char[] id = new char[52];
+    for (int i = 0; i < id.length; i++) {
+      id[i] = REQUEST_ID_ALPHABET[random.nextInt(REQUEST_ID_ALPHABET.length)];
+    }
+    return new String(id);
+  }
+
+  private static void sleep(Duration latency) {
+    if (latency.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static ObjectMapper mapper() {
+    return MAPPER;
+  }
+}

@@ -1,0 +1,125 @@
+package io.pitr.emulator;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the emulator received: a call counter per operation and a bounded log of recent requests,
+ * for tests and benchmarks to read and reset. Every call counts, failed and injected ones too,
+ * since that is what a client's AWS bill and rate limits see.
+ */
+public final class Observations {
+
+  /** The counter key for requests whose X-Amz-Target names no operation the emulator answers. */
+  public static final String UNKNOWN_OPERATION = "Unknown";
+
+  private final Map<Operation, LongAdder> calls = new EnumMap<>(Operation.class);
+  private final LongAdder unknownCalls = new LongAdder();
+  private final ArrayDeque<RequestRecord> log;
+  private final int logCapacity;
+  private final AtomicLong sequence = new AtomicLong();
+
+  Observations(int logCapacity) {
+    this.logCapacity = logCapacity;
+    this.log = new ArrayDeque<>(Math.min(logCapacity, 1024));
+    for (Operation operation : Operation.values()) {
+      calls.put(operation, new LongAdder());
+    }
+  }
+
+  /** Calls received for {@code operation} since the start or the last {@link #reset}. */
+  public long calls(Operation operation) {
+    return calls.get(operation).sum();
+  }
+
+  /** Calls per operation name (with {@value #UNKNOWN_OPERATION}), zero counts included. */
+  public Map<String, Long> callCounts() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    calls.forEach((operation, count) -> counts.put(operation.apiName(), count.sum()));
+    counts.put(UNKNOWN_OPERATION, unknownCalls.sum());
+    return counts;
+  }
+
+  /** The most recent requests, oldest first, at most the configured capacity. */
+  public List<RequestRecord> requests() {
+    synchronized (log) {
+      return new ArrayList<>(log);
+    }
+  }
+
+  /** Zeroes the counters and empties the request log. */
+  public void reset() {
+    calls.values().forEach(LongAdder::reset);
+    unknownCalls.reset();
+    synchronized (log) {
+      log.clear();
+    }
+  }
+
+  void record(
+      Instant time,
+      Operation operation,
+      String target,
+      Scope scope,
+      String table,
+      int httpStatus,
+      String errorCode,
+      long durationMicros) {
+    if (operation != null) {
+      calls.get(operation).increment();
+    } else {
+      unknownCalls.increment();
+    }
+    if (logCapacity == 0) {
+      return;
+    }
+    RequestRecord record =
+        new RequestRecord(
+            sequence.incrementAndGet(),
+            time,
+            operation != null ? operation.apiName() : target,
+            scope.accountId(),
+            scope.region(),
+            table,
+            httpStatus,
+            errorCode,
+            durationMicros);
+    synchronized (log) {
+      if (log.size() == logCapacity) {
+        log.removeFirst();
+      }
+      log.addLast(record);
+    }
+  }
+
+  /**
+   * One request as the emulator saw it.
+   *
+   * @param sequence order of arrival, from 1
+   * @param time when it arrived, on the emulator's clock
+   * @param operation the operation name, or the raw X-Amz-Target for unknown ones
+   * @param accountId the account it acted in
+   * @param region the region it acted in
+   * @param table the table it named (TableName or ResourceArn), if any
+   * @param httpStatus the status answered
+   * @param errorCode the error code answered, null on success
+   * @param durationMicros time spent answering, injected latency included
+   */
+  public record RequestRecord(
+      long sequence,
+      Instant time,
+      String operation,
+      String accountId,
+      String region,
+      String table,
+      int httpStatus,
+      String errorCode,
+      long durationMicros) {}
+}

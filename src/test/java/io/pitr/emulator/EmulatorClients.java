@@ -1,0 +1,54 @@
+package io.pitr.emulator;
+
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/** Unmodified AWS SDK v2 clients pointed at an emulator, as the operator and users build them. */
+final class EmulatorClients {
+
+  static final String ACCESS_KEY = "AKIDEXAMPLE";
+
+  private EmulatorClients() {}
+
+  /** A client that does not retry, so that every answer of the emulator is seen as sent. */
+  static DynamoDbClient client(DynamoDbEmulator emulator, String region) {
+    return client(emulator, region, ACCESS_KEY);
+  }
+
+  /** A non-retrying client whose access key id selects the account (12 digits) if it is one. */
+  static DynamoDbClient client(DynamoDbEmulator emulator, String region, String accessKeyId) {
+    return DynamoDbClient.builder()
+        .endpointOverride(emulator.endpoint())
+        .region(Region.of(region))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, "secret")))
+        .httpClientBuilder(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(10)))
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .build();
+  }
+
+  /** The smallest valid CreateTable request: on demand, a string hash key. */
+  static CreateTableRequest onDemandTable(String name) {
+    return CreateTableRequest.builder()
+        .tableName(name)
+        .attributeDefinitions(
+            AttributeDefinition.builder()
+                .attributeName("pk")
+                .attributeType(ScalarAttributeType.S)
+                .build())
+        .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .build();
+  }
+}

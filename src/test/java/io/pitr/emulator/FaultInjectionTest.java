@@ -1,0 +1,196 @@
+package io.pitr.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsUnavailableException;
+import software.amazon.awssdk.services.dynamodb.model.InternalServerErrorException;
+
+/** Faults the emulator injects, and what it observes, through its Java API and admin endpoint. */
+class FaultInjectionTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Scope SCOPE = new Scope("000000000000", "eu-west-1");
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private EmulatorClock clock;
+  private DynamoDbEmulator emulator;
+  private DynamoDbClient dynamoDb;
+
+  @BeforeEach
+  void start() {
+    clock = EmulatorClock.fixedAt(Instant.parse("2026-11-25T10:00:00Z"));
+    emulator = DynamoDbEmulator.start(EmulatorSettings.defaults(), clock);
+    emulator.createTable(SCOPE, "orders");
+    dynamoDb = EmulatorClients.client(emulator, "eu-west-1");
+  }
+
+  @AfterEach
+  void stop() {
+    dynamoDb.close();
+    emulator.close();
+  }
+
+  @Test
+  void nextCallsFailWithTheScriptedErrorThenSucceed() {
+    emulator
+        .faults()
+        .failNext(Operation.UPDATE_CONTINUOUS_BACKUPS, 2, AwsErrorType.ACCESS_DENIED, "no access");
+
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(this::enable)
+          .isInstanceOfSatisfying(
+              AwsServiceException.class,
+              e -> {
+                assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+                assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("no access");
+              });
+    }
+    enable();
+    assertThat(emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
+    assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isZero();
+  }
+
+  @Test
+  void callsAboveTheRateAreThrottled() {
+    emulator.faults().throttle(Operation.DESCRIBE_CONTINUOUS_BACKUPS, 5);
+
+    long throttled =
+        IntStream.range(0, 20)
+            .filter(
+                i -> {
+                  try {
+                    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+                    return false;
+                  } catch (AwsServiceException e) {
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ThrottlingException");
+                    assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("Rate exceeded");
+                    assertThat(e.isThrottlingException()).isTrue();
+                    return true;
+                  }
+                })
+            .count();
+
+    assertThat(throttled).as("a burst of 20 against 5/s").isBetween(10L, 15L);
+    assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isEqualTo(20);
+  }
+
+  @Test
+  void internalErrorsFollowTheProbability() {
+    emulator.faults().internalErrors(Operation.DESCRIBE_CONTINUOUS_BACKUPS, 1.0);
+
+    assertThatThrownBy(() -> dynamoDb.describeContinuousBackups(r -> r.tableName("orders")))
+        .isInstanceOfSatisfying(
+            InternalServerErrorException.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+    assertThat(dynamoDb.listTables().tableNames()).as("other operations unaffected").hasSize(1);
+
+    emulator.faults().internalErrors(Operation.DESCRIBE_CONTINUOUS_BACKUPS, 0.0);
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+  }
+
+  @Test
+  void addedLatencyDelaysAnswers() {
+    emulator.faults().latency(Operation.DESCRIBE_CONTINUOUS_BACKUPS, Duration.ofMillis(150));
+
+    long started = System.nanoTime();
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(elapsed).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+    assertThat(emulator.observations().requests().get(0).durationMicros())
+        .isGreaterThanOrEqualTo(150_000);
+  }
+
+  @Test
+  void backupsUnavailableWindowEndsWithTheClock() {
+    emulator.faults().backupsUnavailable(SCOPE, "orders", Duration.ofSeconds(30));
+
+    assertThatThrownBy(this::enable).isInstanceOf(ContinuousBackupsUnavailableException.class);
+    clock.advance(Duration.ofSeconds(30));
+    enable();
+  }
+
+  @Test
+  void adminEndpointSetsFaultsAdvancesTheClockAndReportsCalls() throws Exception {
+    JsonNode faults =
+        admin(
+            "POST",
+            "faults",
+            "{\"failNext\":[{\"operation\":\"UpdateContinuousBackups\",\"count\":1,"
+                + "\"error\":\"ThrottlingException\"}],"
+                + "\"backupsUnavailable\":[{\"table\":\"orders\",\"region\":\"eu-west-1\","
+                + "\"seconds\":60}]}");
+    assertThat(faults.at("/failNext/UpdateContinuousBackups/0").asText())
+        .isEqualTo("ThrottlingException");
+
+    assertThatThrownBy(this::enable)
+        .isInstanceOfSatisfying(
+            AwsServiceException.class, e -> assertThat(e.isThrottlingException()).isTrue());
+    assertThatThrownBy(this::enable).isInstanceOf(ContinuousBackupsUnavailableException.class);
+    admin("POST", "clock/advance", "{\"seconds\":60}");
+    enable();
+
+    JsonNode calls = admin("GET", "calls", null);
+    assertThat(calls.get("UpdateContinuousBackups").asLong()).isEqualTo(3);
+    JsonNode requests = admin("GET", "requests", null);
+    assertThat(requests).hasSize(3);
+    assertThat(requests.get(0).get("errorCode").asText()).isEqualTo("ThrottlingException");
+    assertThat(requests.get(2).get("httpStatus").asInt()).isEqualTo(200);
+
+    admin("DELETE", "calls", null);
+    assertThat(admin("GET", "calls", null).get("UpdateContinuousBackups").asLong()).isZero();
+    admin("DELETE", "faults", null);
+    assertThat(admin("GET", "faults", null).get("failNext")).isEmpty();
+  }
+
+  @Test
+  void adminEndpointRejectsBadFaultsWithAReason() throws Exception {
+    HttpResponse<String> response =
+        adminRaw("POST", "faults", "{\"failNext\":[{\"operation\":\"Nope\",\"count\":1}]}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("unknown operation Nope");
+  }
+
+  private void enable() {
+    dynamoDb.updateContinuousBackups(
+        r ->
+            r.tableName("orders")
+                .pointInTimeRecoverySpecification(
+                    s -> s.pointInTimeRecoveryEnabled(true).recoveryPeriodInDays(7)));
+  }
+
+  private JsonNode admin(String method, String resource, String body) throws Exception {
+    HttpResponse<String> response = adminRaw(method, resource, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  private HttpResponse<String> adminRaw(String method, String resource, String body)
+      throws Exception {
+    URI uri = emulator.endpoint().resolve("/_emulator/" + resource);
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}
