@@ -71,11 +71,17 @@ public final class DynamoDbEmulatorMain {
 
     EmulatorSettings built = settings.build();
     DynamoDbEmulator emulator = DynamoDbEmulator.start(built);
-    if (faults != null) {
-      AdminEndpoint.applyFaults(emulator.faults(), faults, built);
-    }
-    for (String table : tables) {
-      emulator.createTable(new Scope(built.accountId(), built.defaultRegion()), table);
+    try {
+      if (faults != null) {
+        AdminEndpoint.applyFaults(emulator.faults(), faults, built);
+      }
+      for (String table : tables) {
+        emulator.createTable(new Scope(built.accountId(), built.defaultRegion()), table);
+      }
+    } catch (AwsErrorException | IllegalArgumentException e) {
+      emulator.close();
+      System.err.println("DynamoDB emulator not started: " + e.getMessage());
+      System.exit(2);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

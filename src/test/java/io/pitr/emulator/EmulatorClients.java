@@ -1,5 +1,6 @@
 package io.pitr.emulator;
 
+import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -28,8 +29,13 @@ final class EmulatorClients {
 
   /** A non-retrying client whose access key id selects the account (12 digits) if it is one. */
   static DynamoDbClient client(DynamoDbEmulator emulator, String region, String accessKeyId) {
+    return client(emulator.endpoint(), region, accessKeyId);
+  }
+
+  /** A non-retrying client for any DynamoDB endpoint. */
+  static DynamoDbClient client(URI endpoint, String region, String accessKeyId) {
     return DynamoDbClient.builder()
-        .endpointOverride(emulator.endpoint())
+        .endpointOverride(endpoint)
         .region(Region.of(region))
         .credentialsProvider(
             StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, "secret")))

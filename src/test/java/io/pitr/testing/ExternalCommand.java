@@ -1,0 +1,89 @@
+package io.pitr.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs programs nobody here wrote (the AWS CLI, Python with boto3, moto, kubectl) for integration
+ * tests. A missing program fails the test with how to install it; it is never skipped.
+ */
+public final class ExternalCommand {
+
+  private ExternalCommand() {}
+
+  /**
+   * What a finished command printed.
+   *
+   * @param exitCode the process's exit code
+   * @param stdout standard output
+   * @param stderr standard error
+   */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  /** The program's path on PATH, or a failure saying how to install it. */
+  public static Path require(String program, String howToInstall) {
+    return find(program)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    program
+                        + " is required by this test and is not on the PATH. Install it: "
+                        + howToInstall));
+  }
+
+  public static Optional<Path> find(String program) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String directory : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(directory, program);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Runs a command to completion, with extra environment variables, within a time limit. */
+  public static Result run(
+      List<String> command, Map<String, String> environment, Duration timeout) {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    try {
+      Process process = builder.start();
+      process.getOutputStream().close();
+      CompletableFuture<String> stdout = read(process.getInputStream());
+      CompletableFuture<String> stderr = read(process.getErrorStream());
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(
+            "Command did not finish within " + timeout + ": " + String.join(" ", command));
+      }
+      return new Result(process.exitValue(), stdout.join(), stderr.join());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not run " + String.join(" ", command), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static CompletableFuture<String> read(java.io.InputStream stream) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (stream) {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+}

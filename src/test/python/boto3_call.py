@@ -1,0 +1,52 @@
+"""Makes one DynamoDB call with boto3 and prints the outcome as JSON, for the Java tests.
+
+Usage: boto3_call.py ENDPOINT REGION OPERATION PARAMS_JSON
+Prints {"response": {...}} or {"error": {"code": ..., "message": ..., "status": ...}} or, when
+botocore refuses the parameters before sending, {"clientError": "..."}. Retries are off, so every
+answer of the server is seen as sent. Timestamps are printed as epoch seconds.
+"""
+import datetime
+import json
+import sys
+
+import boto3
+import botocore.config
+import botocore.exceptions
+from botocore import xform_name
+
+
+def main():
+    endpoint, region, operation, params = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+    try:
+        response = getattr(client, xform_name(operation))(**json.loads(params))
+        response.pop("ResponseMetadata", None)
+        result = {"response": response}
+    except botocore.exceptions.ClientError as error:
+        result = {
+            "error": {
+                "code": error.response["Error"]["Code"],
+                "message": error.response["Error"].get("Message"),
+                "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
+            }
+        }
+    except botocore.exceptions.ParamValidationError as error:
+        result = {"clientError": str(error)}
+    print(json.dumps(result, default=epoch_seconds))
+
+
+def epoch_seconds(value):
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot print {type(value)}")
+
+
+if __name__ == "__main__":
+    main()
