@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -130,8 +131,8 @@ final class HttpFrontEnd {
     Scope scope = scopeOf(authorization);
     Optional<Operation> operation = Operation.fromTarget(target);
     ObjectNode request = null;
-    int status = 200;
-    String errorCode = null;
+    AwsErrorException error = null;
+    byte[] body;
     try {
       sleep(faults.latencyFor(operation.orElse(null)));
       if (settings.requireAuthentication() && authorization == null) {
@@ -146,31 +147,31 @@ final class HttpFrontEnd {
         throw injected.get();
       }
       request = parse(requestBytes);
-      ObjectNode response = controlPlane.handle(operation.get(), scope, new RequestBody(request));
-      send(exchange, 200, JSON_1_0, MAPPER.writeValueAsBytes(response));
-    } catch (AwsErrorException error) {
-      status = error.type().httpStatus();
-      errorCode = error.type().code();
-      sendError(exchange, error);
+      body =
+          MAPPER.writeValueAsBytes(
+              controlPlane.handle(operation.get(), scope, new RequestBody(request)));
+    } catch (AwsErrorException answered) {
+      error = answered;
+      body = errorBody(answered);
     } catch (RuntimeException unexpected) {
       LOG.log(Level.WARNING, "Unexpected failure answering " + target, unexpected);
-      AwsErrorException error =
+      error =
           AwsErrorType.INTERNAL_SERVER_ERROR.exception(
               AwsErrorType.INTERNAL_SERVER_ERROR.defaultMessage());
-      status = error.type().httpStatus();
-      errorCode = error.type().code();
-      sendError(exchange, error);
-    } finally {
-      observations.record(
-          arrived,
-          operation.orElse(null),
-          target,
-          scope,
-          tableNamed(request),
-          status,
-          errorCode,
-          (System.nanoTime() - started) / 1000);
+      body = errorBody(error);
     }
+    int status = error == null ? 200 : error.type().httpStatus();
+    // Recorded before answering, so that a client that has its answer also sees it counted.
+    observations.record(
+        arrived,
+        operation.orElse(null),
+        target,
+        scope,
+        tableNamed(request),
+        status,
+        error == null ? null : error.type().code(),
+        (System.nanoTime() - started) / 1000);
+    send(exchange, status, JSON_1_0, body);
   }
 
   /** An empty body is an empty request (spec 2.1); anything but a JSON object is refused. */
@@ -234,12 +235,21 @@ final class HttpFrontEnd {
   }
 
   private static void sendError(HttpExchange exchange, AwsErrorException error) throws IOException {
+    send(exchange, error.type().httpStatus(), JSON_1_0, errorBody(error));
+  }
+
+  /** {@code {"__type": "<namespace>#<Code>", "message": "..."}} (spec section 2.3). */
+  private static byte[] errorBody(AwsErrorException error) {
     ObjectNode body = MAPPER.createObjectNode();
     body.put("__type", error.type().wireType());
     if (error.getMessage() != null) {
       body.put(error.type().messageMember(), error.getMessage());
     }
-    send(exchange, error.type().httpStatus(), JSON_1_0, MAPPER.writeValueAsBytes(body));
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Writes an answer with DynamoDB's headers; the CRC32 covers the exact body bytes (spec 2.4). */
