@@ -109,36 +109,15 @@ final class ControlPlane {
             .required(keySchema, "keySchema")
             .size(keySchema, "keySchema", 1, 2)
             .oneOf(billingMode, "billingMode", List.of("PROVISIONED", "PAY_PER_REQUEST"));
-    Map<String, String> attributeTypes = new LinkedHashMap<>();
-    if (attributes != null) {
-      for (int i = 0; i < attributes.size(); i++) {
-        String path = "attributeDefinitions." + (i + 1) + ".member.";
-        String name = attributes.get(i).string("AttributeName");
-        String type = attributes.get(i).string("AttributeType");
-        validation
-            .required(name, path + "attributeName")
-            .length(name, path + "attributeName", 1, 255)
-            .required(type, path + "attributeType")
-            .oneOf(type, path + "attributeType", List.of("S", "N", "B"));
-        attributeTypes.put(name, type);
-      }
-    }
-    List<String> keyNames = new ArrayList<>();
-    List<String> keyTypes = new ArrayList<>();
-    if (keySchema != null) {
-      for (int i = 0; i < keySchema.size(); i++) {
-        String path = "keySchema." + (i + 1) + ".member.";
-        String name = keySchema.get(i).string("AttributeName");
-        String type = keySchema.get(i).string("KeyType");
-        validation
-            .required(name, path + "attributeName")
-            .length(name, path + "attributeName", 1, 255)
-            .required(type, path + "keyType")
-            .oneOf(type, path + "keyType", List.of("HASH", "RANGE"));
-        keyNames.add(name);
-        keyTypes.add(type);
-      }
-    }
+    List<NamedType> attributeTypes =
+        namedTypes(
+            attributes,
+            "attributeDefinitions",
+            "AttributeType",
+            List.of("S", "N", "B"),
+            validation);
+    List<NamedType> keys =
+        namedTypes(keySchema, "keySchema", "KeyType", List.of("HASH", "RANGE"), validation);
     Long readCapacity = null;
     Long writeCapacity = null;
     if (throughput != null) {
@@ -164,23 +143,26 @@ final class ControlPlane {
           "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits"
               + " must both be specified when BillingMode is PROVISIONED");
     }
-    if (!"HASH".equals(keyTypes.get(0))) {
+    List<String> keyNames = keys.stream().map(NamedType::name).toList();
+    Set<String> definedNames =
+        attributeTypes.stream().map(NamedType::name).collect(Collectors.toSet());
+    if (!"HASH".equals(keys.get(0).type())) {
       throw Validation.invalid(
           "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
     }
-    if (keyTypes.size() == 2 && !"RANGE".equals(keyTypes.get(1))) {
+    if (keys.size() == 2 && !"RANGE".equals(keys.get(1).type())) {
       throw Validation.invalid(
           "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     }
-    if (!attributeTypes.keySet().containsAll(keyNames)) {
+    if (!definedNames.containsAll(keyNames)) {
       throw Validation.invalid(
           "One or more parameter values were invalid: Some index key attributes are not defined"
               + " in AttributeDefinitions. Keys: "
               + keyNames
               + ", AttributeDefinitions: "
-              + attributeTypes.keySet());
+              + definedNames);
     }
-    if (attributeTypes.size() != Set.copyOf(keyNames).size()) {
+    if (definedNames.size() != Set.copyOf(keyNames).size()) {
       throw Validation.invalid(
           "One or more parameter values were invalid: Number of attributes in KeySchema does not"
               + " exactly match number of attributes defined in AttributeDefinitions");
@@ -341,6 +323,38 @@ final class ControlPlane {
         .tags()
         .forEach((key, value) -> tags.addObject().put("Key", key).put("Value", value));
     return response;
+  }
+
+  /** An AttributeDefinition or KeySchemaElement: an attribute name and its type. */
+  private record NamedType(String name, String type) {}
+
+  /**
+   * Reads and validates a list of {@code AttributeName} + type structures, such as
+   * AttributeDefinitions (type member AttributeType) or KeySchema (KeyType).
+   */
+  private static List<NamedType> namedTypes(
+      List<RequestBody> items,
+      String listPath,
+      String typeMember,
+      List<String> allowedTypes,
+      Validation validation) {
+    List<NamedType> namedTypes = new ArrayList<>();
+    if (items == null) {
+      return namedTypes;
+    }
+    String typePath = Character.toLowerCase(typeMember.charAt(0)) + typeMember.substring(1);
+    for (int i = 0; i < items.size(); i++) {
+      String path = listPath + "." + (i + 1) + ".member.";
+      String name = items.get(i).string("AttributeName");
+      String type = items.get(i).string(typeMember);
+      validation
+          .required(name, path + "attributeName")
+          .length(name, path + "attributeName", 1, 255)
+          .required(type, path + typePath)
+          .oneOf(type, path + typePath, allowedTypes);
+      namedTypes.add(new NamedType(name, type));
+    }
+    return namedTypes;
   }
 
   private Map<String, String> readTags(

@@ -107,12 +107,7 @@ class TableLifecycleConformanceTest {
 
     var deleted = dynamoDb.deleteTable(r -> r.tableName("orders")).tableDescription();
     assertThat(deleted.tableStatus()).isEqualTo(TableStatus.DELETING);
-    assertThat(
-            dynamoDb
-                .describeContinuousBackups(r -> r.tableName("orders"))
-                .continuousBackupsDescription()
-                .pointInTimeRecoveryDescription()
-                .pointInTimeRecoveryStatus())
+    assertThat(pitrStatus())
         .as("the PITR pair still works for a moment")
         .isEqualTo(PointInTimeRecoveryStatus.ENABLED);
     assertThat(dynamoDb.deleteTable(r -> r.tableName("orders")).tableDescription().tableStatus())
@@ -129,12 +124,7 @@ class TableLifecycleConformanceTest {
     assertThat(dynamoDb.listTables().tableNames()).isEmpty();
 
     emulator.createTable(new Scope("000000000000", "eu-west-1"), "orders");
-    assertThat(
-            dynamoDb
-                .describeContinuousBackups(r -> r.tableName("orders"))
-                .continuousBackupsDescription()
-                .pointInTimeRecoveryDescription()
-                .pointInTimeRecoveryStatus())
+    assertThat(pitrStatus())
         .as("a new incarnation starts with PITR off")
         .isEqualTo(PointInTimeRecoveryStatus.DISABLED);
   }
@@ -249,6 +239,14 @@ class TableLifecycleConformanceTest {
           .isInstanceOf(TableNotFoundException.class);
     }
     assertThat(dynamoDb.listTables().tableNames()).containsExactly("orders");
+  }
+
+  private PointInTimeRecoveryStatus pitrStatus() {
+    return dynamoDb
+        .describeContinuousBackups(r -> r.tableName("orders"))
+        .continuousBackupsDescription()
+        .pointInTimeRecoveryDescription()
+        .pointInTimeRecoveryStatus();
   }
 
   private TableStatus status() {
