@@ -5,6 +5,8 @@ import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,23 +32,46 @@ public final class RealKubeApiServer implements ParameterResolver {
       ExtensionContext.Namespace.create(RealKubeApiServer.class);
   private static final List<String> BINARIES = List.of("kube-apiserver", "etcd", "kubectl");
 
+  /**
+   * A kubeconfig file for the server, with cluster-admin credentials, for programs such as kubectl
+   * or an operator process.
+   *
+   * @param file the kubeconfig's path
+   */
+  public record Kubeconfig(Path file) {}
+
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == KubernetesClient.class;
+    Class<?> type = parameter.getParameter().getType();
+    return type == KubernetesClient.class || type == Kubeconfig.class;
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context)
       throws ParameterResolutionException {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .computeIfAbsent(RunningServer.class, key -> RunningServer.start(), RunningServer.class)
-        .client();
+    RunningServer running =
+        context
+            .getRoot()
+            .getStore(NAMESPACE)
+            .computeIfAbsent(
+                RunningServer.class, key -> RunningServer.start(), RunningServer.class);
+    return parameter.getParameter().getType() == Kubeconfig.class
+        ? running.kubeconfig()
+        : running.client();
+  }
+
+  /** The kubectl built with the API server, of the same version. */
+  public static Path kubectl() {
+    String version = System.getProperty(VERSION_PROPERTY);
+    if (version == null || version.isBlank()) {
+      throw new IllegalStateException(VERSION_PROPERTY + " is not set: run with ./mvnw verify");
+    }
+    requireBinaries(version);
+    return binaryDirectory(version).resolve("kubectl");
   }
 
   /** The server and an admin client, closed by JUnit when the whole test run ends. */
-  private record RunningServer(KubeAPIServer server, KubernetesClient client)
+  private record RunningServer(KubeAPIServer server, KubernetesClient client, Kubeconfig kubeconfig)
       implements AutoCloseable {
 
     static RunningServer start() {
@@ -67,17 +92,23 @@ public final class RealKubeApiServer implements ParameterResolver {
               new Thread(
                   () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
       server.start();
+      String kubeconfigYaml = server.getKubeConfigYaml();
       var client =
-          new KubernetesClientBuilder()
-              .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
-              .build();
-      return new RunningServer(server, client);
+          new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+      try {
+        Path file = Files.createTempFile("kube-api-test-", ".kubeconfig");
+        Files.writeString(file, kubeconfigYaml);
+        return new RunningServer(server, client, new Kubeconfig(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
       client.close();
       server.stop();
+      Files.deleteIfExists(kubeconfig.file());
     }
   }
 
@@ -89,8 +120,12 @@ public final class RealKubeApiServer implements ParameterResolver {
         : Path.of(System.getProperty("user.home"), KubeAPIServerConfigBuilder.DIRECTORY_NAME);
   }
 
+  private static Path binaryDirectory(String version) {
+    return cacheRoot().resolve("k8s").resolve(version + "-linux-amd64");
+  }
+
   private static void requireBinaries(String version) {
-    Path directory = cacheRoot().resolve("k8s").resolve(version + "-linux-amd64");
+    Path directory = binaryDirectory(version);
     List<String> missing =
         BINARIES.stream().filter(binary -> !Files.isExecutable(directory.resolve(binary))).toList();
     if (!missing.isEmpty()) {

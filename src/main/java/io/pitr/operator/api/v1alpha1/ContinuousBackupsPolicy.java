@@ -1,5 +1,6 @@
 package io.pitr.operator.api.v1alpha1;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -10,6 +11,39 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(ContinuousBackupsPolicy.GROUP)
 @Version(ContinuousBackupsPolicy.VERSION)
 @ShortNames({"cbp", "pitrpolicy"})
+@AdditionalPrinterColumn(
+    name = "Table",
+    jsonPath = ".spec.tableName",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Region",
+    jsonPath = ".spec.region",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "PITR",
+    jsonPath =
+        ".status.continuousBackupsDescription.pointInTimeRecoveryDescription"
+            + ".pointInTimeRecoveryStatus",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Period",
+    jsonPath =
+        ".status.continuousBackupsDescription.pointInTimeRecoveryDescription.recoveryPeriodInDays",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Latest Restorable",
+    jsonPath =
+        ".status.continuousBackupsDescription.pointInTimeRecoveryDescription"
+            + ".latestRestorableDateTime",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class ContinuousBackupsPolicy
     extends CustomResource<ContinuousBackupsPolicySpec, ContinuousBackupsPolicyStatus>
     implements Namespaced {

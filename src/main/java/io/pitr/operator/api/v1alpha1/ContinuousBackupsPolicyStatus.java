@@ -1,14 +1,38 @@
 package io.pitr.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
 
-/** What the operator last observed of the table's point-in-time recovery. */
+/** What the operator last observed of the table's point-in-time recovery, and its conditions. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class ContinuousBackupsPolicyStatus {
 
   @JsonPropertyDescription(
-      "The metadata.generation of the spec that this status describes. When it is lower than"
+      "The metadata.generation of the spec this status describes. While it is lower than"
           + " metadata.generation, the operator has not yet acted on the latest spec.")
   private Long observedGeneration;
+
+  @JsonPropertyDescription("ARN of the table, once the operator has found it.")
+  private String tableArn;
+
+  @JsonPropertyDescription(
+      "The table's continuous backups as DynamoDB last reported them (UpdateContinuousBackups or"
+          + " DescribeContinuousBackups), at lastSyncTime.")
+  private ContinuousBackupsDescription continuousBackupsDescription;
+
+  @JsonPropertyDescription(
+      "When the operator last changed or refreshed continuousBackupsDescription (RFC 3339)."
+          + " Drift checks that find nothing new do not move it.")
+  private String lastSyncTime;
+
+  @JsonPropertyDescription(
+      "Ready is True when DynamoDB matches the spec of observedGeneration. Reconciling is present"
+          + " while the operator is working towards the spec, Stalled while it cannot get there"
+          + " without a change from you; reason and message say why.")
+  private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -16,5 +40,38 @@ public class ContinuousBackupsPolicyStatus {
 
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
+  }
+
+  public String getTableArn() {
+    return tableArn;
+  }
+
+  public void setTableArn(String tableArn) {
+    this.tableArn = tableArn;
+  }
+
+  public ContinuousBackupsDescription getContinuousBackupsDescription() {
+    return continuousBackupsDescription;
+  }
+
+  public void setContinuousBackupsDescription(
+      ContinuousBackupsDescription continuousBackupsDescription) {
+    this.continuousBackupsDescription = continuousBackupsDescription;
+  }
+
+  public String getLastSyncTime() {
+    return lastSyncTime;
+  }
+
+  public void setLastSyncTime(String lastSyncTime) {
+    this.lastSyncTime = lastSyncTime;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
   }
 }
