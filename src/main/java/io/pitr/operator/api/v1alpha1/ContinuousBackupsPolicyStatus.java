@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** What the operator last observed of the table's point-in-time recovery, and its conditions. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -73,5 +74,21 @@ public class ContinuousBackupsPolicyStatus {
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof ContinuousBackupsPolicyStatus that
+        && Objects.equals(observedGeneration, that.observedGeneration)
+        && Objects.equals(tableArn, that.tableArn)
+        && Objects.equals(continuousBackupsDescription, that.continuousBackupsDescription)
+        && Objects.equals(lastSyncTime, that.lastSyncTime)
+        && Objects.equals(conditions, that.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        observedGeneration, tableArn, continuousBackupsDescription, lastSyncTime, conditions);
   }
 }

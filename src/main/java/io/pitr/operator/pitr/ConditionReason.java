@@ -1,0 +1,56 @@
+package io.pitr.operator.pitr;
+
+/**
+ * The one list of reasons the operator reports, in conditions and in Kubernetes Events. Names are
+ * part of the API: users alert on them.
+ */
+public enum ConditionReason {
+  /** DynamoDB matches the spec. Ready=True. */
+  InSync(Kind.READY),
+  /** The table does not exist (yet) in the account and region; re-checked at a low rate. */
+  TableNotFound(Kind.WAITING),
+  /** DynamoDB is still enabling continuous backups for a new table; retried shortly. */
+  BackupsNotYetAvailable(Kind.WAITING),
+  /** DynamoDB reports a point-in-time recovery status that is still changing. */
+  PitrStatusChanging(Kind.WAITING),
+  /** DynamoDB throttled the operator; retried with backoff. */
+  Throttled(Kind.WAITING),
+  /** DynamoDB failed on its side (HTTP 5xx); retried with backoff. */
+  AwsServerError(Kind.WAITING),
+  /** The DynamoDB endpoint could not be reached, or did not answer in time; retried. */
+  EndpointUnreachable(Kind.WAITING),
+  /** The operator's AWS identity may not do what the policy needs; waits for a fix. */
+  AccessDenied(Kind.STALLED),
+  /** The spec cannot be applied as written; waits for a change. */
+  InvalidSpec(Kind.STALLED),
+  /** Another policy already manages this table and region; this one stands by. */
+  Conflict(Kind.STALLED),
+  /** Event only: the operator changed the table's PITR to match the spec. */
+  Applied(Kind.EVENT),
+  /** Event only: PITR had been changed outside the operator and was set back. */
+  DriftCorrected(Kind.EVENT),
+  /** Event only: PITR was turned off because a policy with deletionPolicy Disable was deleted. */
+  DisabledOnDelete(Kind.EVENT);
+
+  /** How a reason shows in conditions. */
+  public enum Kind {
+    /** Ready=True. */
+    READY,
+    /** Ready=False and Reconciling=True: the operator keeps trying by itself. */
+    WAITING,
+    /** Ready=False and Stalled=True: progress needs a change from a person. */
+    STALLED,
+    /** Used for events, never as a condition reason. */
+    EVENT
+  }
+
+  private final Kind kind;
+
+  ConditionReason(Kind kind) {
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}

@@ -1,0 +1,116 @@
+package io.pitr.operator.pitr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.pitr.PitrPlan.Apply;
+import io.pitr.operator.pitr.PitrPlan.InSync;
+import io.pitr.operator.pitr.PitrPlan.Wait;
+import io.pitr.operator.testing.Fixtures;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every decision of the planner, over normalised desired and observed states. */
+class PitrPlanTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+
+  @Test
+  void nothingObservedYetAppliesTheSpec() {
+    assertThat(PitrPlan.plan(DesiredPitr.enabled(14), null))
+        .isEqualTo(new Apply(DesiredPitr.enabled(14)));
+  }
+
+  @ParameterizedTest(name = "desired {0}/{1}, observed {2}/{3}: in sync {4}")
+  @CsvSource({
+    "true,  14, ENABLED,  14, true",
+    "true,  35, ENABLED,    , true",
+    "true,  14, ENABLED,  35, false",
+    "true,  14, DISABLED,   , false",
+    "false,   , DISABLED,   , true",
+    "false,   , ENABLED,   7, false",
+  })
+  void comparesNormalisedStates(
+      boolean enabled,
+      Integer period,
+      String observedStatus,
+      Integer observedPeriod,
+      boolean same) {
+    DesiredPitr desired = enabled ? DesiredPitr.enabled(period) : DesiredPitr.disabled();
+    ObservedPitr observed = observed(true, observedStatus, observedPeriod);
+
+    PitrPlan.Decision decision = PitrPlan.plan(desired, observed);
+
+    assertThat(decision).isEqualTo(same ? new InSync(observed) : new Apply(desired));
+  }
+
+  @Test
+  void unknownStatusWaitsInsteadOfFlapping() {
+    ObservedPitr enabling = observed(true, "ENABLING", null);
+
+    assertThat(PitrPlan.plan(DesiredPitr.enabled(7), enabling))
+        .isInstanceOfSatisfying(
+            Wait.class,
+            wait -> assertThat(wait.reason()).isEqualTo(ConditionReason.PitrStatusChanging));
+  }
+
+  @Test
+  void backupsNotYetAvailableWaits() {
+    ObservedPitr fresh = observed(false, "DISABLED", null);
+
+    assertThat(PitrPlan.plan(DesiredPitr.enabled(7), fresh))
+        .isInstanceOfSatisfying(
+            Wait.class,
+            wait -> assertThat(wait.reason()).isEqualTo(ConditionReason.BackupsNotYetAvailable));
+    assertThat(PitrPlan.plan(DesiredPitr.disabled(), fresh))
+        .as("already as desired: no need to wait")
+        .isInstanceOf(InSync.class);
+  }
+
+  @Test
+  void normalisesTheSpec() {
+    var spec =
+        Fixtures.load("policies/enabled-14-days.yaml", ContinuousBackupsPolicy.class)
+            .getSpec()
+            .getPointInTimeRecoverySpecification();
+    assertThat(DesiredPitr.of(spec)).isEqualTo(DesiredPitr.enabled(14));
+
+    spec.setRecoveryPeriodInDays(null);
+    assertThat(DesiredPitr.of(spec)).isEqualTo(DesiredPitr.enabled(35));
+
+    spec.setPointInTimeRecoveryEnabled(false);
+    assertThat(DesiredPitr.of(spec)).isEqualTo(DesiredPitr.disabled());
+  }
+
+  @Test
+  void invalidSpecsAreCaughtWithAReason() {
+    var valid = Fixtures.load("policies/enabled-14-days.yaml", ContinuousBackupsPolicy.class);
+    assertThat(PitrPlan.invalidity(valid.getSpec(), Optional.of("us-east-1"))).isEmpty();
+    assertThat(PitrPlan.invalidity(valid.getSpec(), Optional.empty()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("No region"));
+
+    valid.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(36);
+    assertThat(PitrPlan.invalidity(valid.getSpec(), Optional.of("us-east-1")))
+        .hasValue("recoveryPeriodInDays must be 1 to 35, not 36.");
+
+    valid.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+    valid.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
+    assertThat(PitrPlan.invalidity(valid.getSpec(), Optional.of("us-east-1")))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("must not be set"));
+  }
+
+  static ObservedPitr observed(boolean backups, String status, Integer period) {
+    boolean enabled = "ENABLED".equals(status);
+    return new ObservedPitr(
+        "arn:aws:dynamodb:us-east-1:000000000000:table/orders",
+        backups,
+        ObservedPitr.PitrStatus.of(status),
+        status,
+        period,
+        enabled ? NOW.minusSeconds(3600) : null,
+        enabled ? NOW.minusSeconds(300) : null);
+  }
+}
