@@ -1,0 +1,149 @@
+package io.pitr.operator.aws;
+
+import io.pitr.operator.pitr.ConditionReason;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * The one place where DynamoDB failures are sorted: waiting (the table or its backups are not there
+ * yet), retryable (throttling, server errors, the network) or permanent (access, a request DynamoDB
+ * rejects). Branches on error codes and exception types; the one exception is a missing credential,
+ * which the SDK reports only as a client exception's text.
+ */
+public final class AwsErrorClassifier {
+
+  private static final Set<String> THROTTLING_CODES =
+      Set.of(
+          "ThrottlingException",
+          "Throttling",
+          "ThrottledException",
+          "RequestLimitExceeded",
+          "TooManyRequestsException",
+          "ProvisionedThroughputExceededException",
+          "LimitExceededException",
+          "RequestThrottled",
+          "RequestThrottledException");
+  private static final Set<String> ACCESS_CODES =
+      Set.of(
+          "AccessDeniedException",
+          "AccessDenied",
+          "UnrecognizedClientException",
+          "InvalidSignatureException",
+          "SignatureDoesNotMatch",
+          "IncompleteSignatureException",
+          "MissingAuthenticationTokenException",
+          "ExpiredTokenException",
+          "InvalidClientTokenId");
+  private static final Pattern ACCESS_KEY_ID =
+      Pattern.compile("\\b(AKIA|ASIA|AROA)[A-Z0-9]{12,}\\b");
+  private static final Pattern SIGNATURE = Pattern.compile("(?i)(signature|token)=[^,\\s]+");
+
+  private AwsErrorClassifier() {}
+
+  /** Classifies a failure of {@code operation} on {@code table}. */
+  public static AwsCallFailed classify(String operation, TableRef table, SdkException failure) {
+    if (failure instanceof AwsServiceException service && service.awsErrorDetails() != null) {
+      String code = service.awsErrorDetails().errorCode();
+      String awsMessage = service.awsErrorDetails().errorMessage();
+      String detail = code + (awsMessage == null ? "" : ": " + sanitize(awsMessage));
+      if ("TableNotFoundException".equals(code) || "ResourceNotFoundException".equals(code)) {
+        return failed(
+            ConditionReason.TableNotFound,
+            "Table " + table.tableName() + " was not found in " + table.region() + ".",
+            failure);
+      }
+      if ("ContinuousBackupsUnavailableException".equals(code)) {
+        return failed(
+            ConditionReason.BackupsNotYetAvailable,
+            "DynamoDB is still enabling continuous backups for table " + table.tableName() + ".",
+            failure);
+      }
+      if (THROTTLING_CODES.contains(code) || service.statusCode() == 429) {
+        return failed(
+            ConditionReason.Throttled,
+            "DynamoDB throttled " + operation + " (" + code + ").",
+            failure);
+      }
+      if (ACCESS_CODES.contains(code) || service.statusCode() == 403) {
+        return failed(
+            ConditionReason.AccessDenied,
+            operation + " on table " + table.tableName() + " was refused: " + detail,
+            failure);
+      }
+      if (service.statusCode() >= 500) {
+        return failed(
+            ConditionReason.AwsServerError,
+            "DynamoDB failed " + operation + ": " + detail,
+            failure);
+      }
+      if ("ValidationException".equals(code)) {
+        return failed(
+            ConditionReason.InvalidSpec, "DynamoDB rejected " + operation + ": " + detail, failure);
+      }
+      return failed(
+          ConditionReason.AwsServerError,
+          "DynamoDB answered " + operation + " with " + detail,
+          failure);
+    }
+    if (isNetworkFailure(failure)) {
+      return failed(
+          ConditionReason.EndpointUnreachable,
+          "Could not reach DynamoDB for " + operation + ": " + rootMessage(failure),
+          failure);
+    }
+    if (failure instanceof SdkClientException && mentionsCredentials(failure)) {
+      return failed(
+          ConditionReason.AccessDenied,
+          "No usable AWS credentials for " + operation + ": " + rootMessage(failure),
+          failure);
+    }
+    return failed(
+        ConditionReason.EndpointUnreachable,
+        operation + " failed before DynamoDB answered: " + rootMessage(failure),
+        failure);
+  }
+
+  /** Removes anything credential-like from a message. */
+  static String sanitize(String message) {
+    String withoutKeys = ACCESS_KEY_ID.matcher(message).replaceAll("<access key id>");
+    return SIGNATURE.matcher(withoutKeys).replaceAll("$1=<redacted>");
+  }
+
+  private static AwsCallFailed failed(ConditionReason reason, String message, Throwable cause) {
+    return new AwsCallFailed(reason, message, cause);
+  }
+
+  private static boolean isNetworkFailure(Throwable failure) {
+    if (failure instanceof ApiCallTimeoutException) {
+      return true;
+    }
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IOException || cause instanceof UncheckedIOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean mentionsCredentials(Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && message.toLowerCase(Locale.ROOT).contains("credential");
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message =
+        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return sanitize(message);
+  }
+}

@@ -1,0 +1,185 @@
+package io.pitr.operator.aws;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.pitr.operator.pitr.DesiredPitr;
+import io.pitr.operator.pitr.ObservedPitr;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsDescription;
+import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsStatus;
+import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryDescription;
+
+/**
+ * {@link ContinuousBackupsGateway} on the AWS SDK for Java v2: one client per region (built once,
+ * shared by all policies), no SDK retries (the reconciler backs off and bounds its calls), and one
+ * DescribeContinuousBackups rate limit per region shared by every policy.
+ */
+public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoCloseable {
+
+  /**
+   * How the AWS clients are built.
+   *
+   * @param endpointOverride a DynamoDB endpoint instead of AWS's (an emulator, a VPC endpoint)
+   * @param credentials the credentials provider (the SDK's default chain in production)
+   * @param accountId the account, for table ARNs; looked up with STS when absent
+   * @param connectTimeout TCP connect timeout
+   * @param callTimeout limit for one whole call
+   * @param describesPerSecond the shared DescribeContinuousBackups rate per region
+   */
+  public record Settings(
+      Optional<URI> endpointOverride,
+      AwsCredentialsProvider credentials,
+      Optional<String> accountId,
+      Duration connectTimeout,
+      Duration callTimeout,
+      double describesPerSecond) {}
+
+  private final Settings settings;
+  private final Map<String, DynamoDbClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, Bucket> describeLimits = new ConcurrentHashMap<>();
+  private final AccountLookup account;
+
+  public DynamoDbGateway(Settings settings) {
+    this.settings = settings;
+    this.account = new AccountLookup(settings);
+  }
+
+  @Override
+  public ObservedPitr describe(TableRef table) throws AwsCallFailed {
+    return call(
+        "DescribeContinuousBackups",
+        table,
+        client ->
+            client
+                .describeContinuousBackups(r -> r.tableName(table.tableName()))
+                .continuousBackupsDescription());
+  }
+
+  @Override
+  public ObservedPitr update(TableRef table, DesiredPitr desired) throws AwsCallFailed {
+    return call(
+        "UpdateContinuousBackups",
+        table,
+        client ->
+            client
+                .updateContinuousBackups(
+                    r ->
+                        r.tableName(table.tableName())
+                            .pointInTimeRecoverySpecification(
+                                s ->
+                                    s.pointInTimeRecoveryEnabled(desired.enabled())
+                                        // Always explicit when enabling; never sent to disable.
+                                        .recoveryPeriodInDays(desired.recoveryPeriodDays())))
+                .continuousBackupsDescription());
+  }
+
+  @Override
+  public Optional<Duration> reserveDescribe(TableRef table) {
+    ConsumptionProbe probe =
+        describeLimits
+            .computeIfAbsent(table.region(), region -> newDescribeLimit())
+            .tryConsumeAndReturnRemaining(1);
+    return probe.isConsumed()
+        ? Optional.empty()
+        : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(DynamoDbClient::close);
+    account.close();
+  }
+
+  private ObservedPitr call(
+      String operation, TableRef table, Function<DynamoDbClient, ContinuousBackupsDescription> call)
+      throws AwsCallFailed {
+    try {
+      return observed(tableArn(table), call.apply(client(table.region())));
+    } catch (SdkException failure) {
+      throw AwsErrorClassifier.classify(operation, table, failure);
+    }
+  }
+
+  private DynamoDbClient client(String region) {
+    return clients.computeIfAbsent(
+        region,
+        name -> {
+          var builder =
+              DynamoDbClient.builder()
+                  .region(Region.of(name))
+                  .credentialsProvider(settings.credentials())
+                  .httpClientBuilder(
+                      UrlConnectionHttpClient.builder()
+                          .connectionTimeout(settings.connectTimeout())
+                          .socketTimeout(settings.callTimeout()))
+                  .overrideConfiguration(
+                      o ->
+                          o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                              .apiCallTimeout(settings.callTimeout()));
+          settings.endpointOverride().ifPresent(builder::endpointOverride);
+          return builder.build();
+        });
+  }
+
+  private Bucket newDescribeLimit() {
+    // Whole tokens per ten seconds allow fractional rates such as 8.5 per second.
+    long perTenSeconds = Math.max(1, Math.round(settings.describesPerSecond() * 10));
+    long burst = Math.max(1, Math.round(settings.describesPerSecond()));
+    return Bucket.builder()
+        .addLimit(
+            Bandwidth.builder()
+                .capacity(burst)
+                .refillGreedy(perTenSeconds, Duration.ofSeconds(10))
+                .build())
+        .build();
+  }
+
+  /** The ARN is not in DynamoDB's answer; it is derived, when the account is known. */
+  private String tableArn(TableRef table) {
+    return account
+        .accountId(table.region())
+        .map(
+            id ->
+                "arn:"
+                    + partition(table.region())
+                    + ":dynamodb:"
+                    + table.region()
+                    + ":"
+                    + id
+                    + ":table/"
+                    + table.tableName())
+        .orElse(null);
+  }
+
+  private static String partition(String region) {
+    if (region.startsWith("cn-")) {
+      return "aws-cn";
+    }
+    return region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  }
+
+  static ObservedPitr observed(String tableArn, ContinuousBackupsDescription description) {
+    PointInTimeRecoveryDescription pitr = description.pointInTimeRecoveryDescription();
+    String rawStatus = pitr == null ? null : pitr.pointInTimeRecoveryStatusAsString();
+    return new ObservedPitr(
+        tableArn,
+        description.continuousBackupsStatus() == ContinuousBackupsStatus.ENABLED,
+        ObservedPitr.PitrStatus.of(rawStatus),
+        rawStatus,
+        pitr == null ? null : pitr.recoveryPeriodInDays(),
+        pitr == null ? null : pitr.earliestRestorableDateTime(),
+        pitr == null ? null : pitr.latestRestorableDateTime());
+  }
+}

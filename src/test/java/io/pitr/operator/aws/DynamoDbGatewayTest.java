@@ -1,0 +1,174 @@
+package io.pitr.operator.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pitr.emulator.AwsErrorType;
+import io.pitr.emulator.DynamoDbEmulator;
+import io.pitr.emulator.EmulatorSettings;
+import io.pitr.emulator.Operation;
+import io.pitr.emulator.Scope;
+import io.pitr.operator.pitr.ConditionReason;
+import io.pitr.operator.pitr.DesiredPitr;
+import io.pitr.operator.pitr.ObservedPitr;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** The SDK adapter against the emulator: mapping, one call per operation, classified failures. */
+class DynamoDbGatewayTest {
+
+  private static final String ACCOUNT = "123456789012";
+  private static final TableRef ORDERS = new TableRef("eu-west-1", "orders");
+
+  private DynamoDbEmulator emulator;
+  private DynamoDbGateway gateway;
+
+  @BeforeEach
+  void start() {
+    emulator = DynamoDbEmulator.start(EmulatorSettings.builder().accountId(ACCOUNT).build());
+    emulator.createTable(new Scope(ACCOUNT, "eu-west-1"), "orders");
+    gateway = gateway(emulator.endpoint(), Optional.of(ACCOUNT), 8);
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.close();
+    emulator.close();
+  }
+
+  @Test
+  void updateAnswersTheObservationInOneCall() throws Exception {
+    ObservedPitr observed = gateway.update(ORDERS, DesiredPitr.enabled(14));
+
+    assertThat(observed.tableArn())
+        .isEqualTo("arn:aws:dynamodb:eu-west-1:123456789012:table/orders");
+    assertThat(observed.backupsAvailable()).isTrue();
+    assertThat(observed.pitrStatus()).isEqualTo(ObservedPitr.PitrStatus.ENABLED);
+    assertThat(observed.recoveryPeriodDays()).isEqualTo(14);
+    assertThat(observed.latestRestorable()).isNotNull();
+    assertThat(DesiredPitr.enabled(14).isSatisfiedBy(observed)).isTrue();
+    assertThat(emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
+    assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isZero();
+  }
+
+  @Test
+  void disablingSendsNoPeriodAndDescribeReadsIt() throws Exception {
+    gateway.update(ORDERS, DesiredPitr.enabled(7));
+
+    ObservedPitr disabled = gateway.update(ORDERS, DesiredPitr.disabled());
+    ObservedPitr described = gateway.describe(ORDERS);
+
+    assertThat(disabled.pitrStatus()).isEqualTo(ObservedPitr.PitrStatus.DISABLED);
+    assertThat(described.sameSettingsAs(disabled)).isTrue();
+    assertThat(described.recoveryPeriodDays()).isNull();
+  }
+
+  @Test
+  void withAnEndpointOverrideAndNoAccountTheArnIsLeftOut() throws Exception {
+    try (DynamoDbGateway anonymous = gateway(emulator.endpoint(), Optional.empty(), 8)) {
+      assertThat(anonymous.describe(ORDERS).tableArn()).isNull();
+    }
+  }
+
+  @ParameterizedTest(name = "{0} → {1}")
+  @CsvSource({
+    "TableNotFoundException, TableNotFound",
+    "ContinuousBackupsUnavailableException, BackupsNotYetAvailable",
+    "ThrottlingException, Throttled",
+    "LimitExceededException, Throttled",
+    "InternalServerError, AwsServerError",
+    "ServiceUnavailableException, AwsServerError",
+    "AccessDeniedException, AccessDenied",
+    "UnrecognizedClientException, AccessDenied",
+    "ValidationException, InvalidSpec",
+  })
+  void failuresAreClassifiedAfterExactlyOneCall(String error, ConditionReason reason) {
+    emulator
+        .faults()
+        .failNext(
+            Operation.UPDATE_CONTINUOUS_BACKUPS,
+            1,
+            AwsErrorType.fromCode(error).orElseThrow(),
+            "User: arn:aws:iam::123456789012:user/ci with key AKIAABCDEFGHIJKLMNOP said no");
+
+    assertThatThrownBy(() -> gateway.update(ORDERS, DesiredPitr.enabled(7)))
+        .isInstanceOfSatisfying(
+            AwsCallFailed.class,
+            failure -> {
+              assertThat(failure.reason()).isEqualTo(reason);
+              assertThat(failure.getMessage()).doesNotContain("AKIAABCDEFGHIJKLMNOP");
+            });
+    assertThat(emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS))
+        .as("no SDK retries")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void missingTableIsTableNotFound() {
+    assertThatThrownBy(() -> gateway.describe(new TableRef("eu-west-1", "missing")))
+        .isInstanceOfSatisfying(
+            AwsCallFailed.class,
+            failure -> {
+              assertThat(failure.reason()).isEqualTo(ConditionReason.TableNotFound);
+              assertThat(failure.getMessage())
+                  .isEqualTo("Table missing was not found in eu-west-1.");
+            });
+  }
+
+  @Test
+  void unreachableEndpointIsEndpointUnreachable() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (DynamoDbGateway nowhere =
+        gateway(URI.create("http://127.0.0.1:" + closedPort), Optional.of(ACCOUNT), 8)) {
+      assertThatThrownBy(() -> nowhere.describe(ORDERS))
+          .isInstanceOfSatisfying(
+              AwsCallFailed.class,
+              failure ->
+                  assertThat(failure.reason()).isEqualTo(ConditionReason.EndpointUnreachable));
+    }
+  }
+
+  @Test
+  void describePermitsAreSharedPerRegion() {
+    try (DynamoDbGateway limited = gateway(emulator.endpoint(), Optional.of(ACCOUNT), 2)) {
+      assertThat(limited.reserveDescribe(ORDERS)).isEmpty();
+      assertThat(limited.reserveDescribe(new TableRef("eu-west-1", "other"))).isEmpty();
+      assertThat(limited.reserveDescribe(ORDERS))
+          .as("the region's burst is spent")
+          .hasValueSatisfying(
+              wait -> assertThat(wait).isPositive().isLessThan(Duration.ofSeconds(1)));
+      assertThat(limited.reserveDescribe(new TableRef("us-east-1", "orders")))
+          .as("another region has its own budget")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void credentialsAreRemovedFromMessages() {
+    assertThat(AwsErrorClassifier.sanitize("key ASIAABCDEFGHIJKLMNOP, Signature=abcdef, token=xyz"))
+        .isEqualTo("key <access key id>, Signature=<redacted>, token=<redacted>");
+  }
+
+  private static DynamoDbGateway gateway(URI endpoint, Optional<String> account, double rate) {
+    return new DynamoDbGateway(
+        new DynamoDbGateway.Settings(
+            Optional.of(endpoint),
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")),
+            account,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(5),
+            rate));
+  }
+}
