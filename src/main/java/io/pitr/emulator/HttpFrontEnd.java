@@ -167,11 +167,20 @@ final class HttpFrontEnd {
         operation.orElse(null),
         target,
         scope,
-        tableNamed(request),
+        tableNamed(request != null ? request : parseQuietly(requestBytes)),
         status,
         error == null ? null : error.type().code(),
         (System.nanoTime() - started) / 1000);
     send(exchange, status, JSON_1_0, body);
+  }
+
+  /** The request as JSON, for the log only, when it was not read (an injected fault came first). */
+  private static ObjectNode parseQuietly(byte[] body) {
+    try {
+      return parse(body);
+    } catch (AwsErrorException e) {
+      return null;
+    }
   }
 
   /** An empty body is an empty request (spec 2.1); anything but a JSON object is refused. */

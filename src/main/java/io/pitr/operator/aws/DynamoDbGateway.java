@@ -3,6 +3,7 @@ package io.pitr.operator.aws;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
 import java.net.URI;
@@ -50,10 +51,12 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
   private final Map<String, DynamoDbClient> clients = new ConcurrentHashMap<>();
   private final Map<String, Bucket> describeLimits = new ConcurrentHashMap<>();
   private final AccountLookup account;
+  private final MeterRegistry metrics;
 
-  public DynamoDbGateway(Settings settings) {
+  public DynamoDbGateway(Settings settings, MeterRegistry metrics) {
     this.settings = settings;
     this.account = new AccountLookup(settings);
+    this.metrics = metrics;
   }
 
   @Override
@@ -106,10 +109,19 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
       String operation, TableRef table, Function<DynamoDbClient, ContinuousBackupsDescription> call)
       throws AwsCallFailed {
     try {
-      return observed(tableArn(table), call.apply(client(table.region())));
+      ObservedPitr observed = observed(tableArn(table), call.apply(client(table.region())));
+      count(operation, "Success");
+      return observed;
     } catch (SdkException failure) {
-      throw AwsErrorClassifier.classify(operation, table, failure);
+      AwsCallFailed classified = AwsErrorClassifier.classify(operation, table, failure);
+      count(operation, classified.reason().name());
+      throw classified;
     }
+  }
+
+  /** AWS calls by operation and outcome (Success, or the condition reason of the failure). */
+  private void count(String operation, String outcome) {
+    metrics.counter("pitr.aws.calls", "operation", operation, "outcome", outcome).increment();
   }
 
   private DynamoDbClient client(String region) {

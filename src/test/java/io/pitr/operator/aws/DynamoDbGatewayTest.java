@@ -3,6 +3,7 @@ package io.pitr.operator.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitr.emulator.AwsErrorType;
 import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.EmulatorSettings;
@@ -169,6 +170,7 @@ class DynamoDbGatewayTest {
             account,
             Duration.ofSeconds(2),
             Duration.ofSeconds(5),
-            rate));
+            rate),
+        new SimpleMeterRegistry());
   }
 }

@@ -1,0 +1,100 @@
+package io.pitr.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The operator's configuration: {@code pitr.*} properties or {@code PITR_*} variables. */
+@ConfigMapping(prefix = "pitr")
+public interface OperatorConfig {
+
+  /** How to reach AWS. */
+  Aws aws();
+
+  /** Drift detection. */
+  Drift drift();
+
+  /** Waiting and retrying. */
+  Retry retry();
+
+  /** What goes into status. */
+  Status status();
+
+  /** AWS access. */
+  interface Aws {
+    /**
+     * Region of policies without spec.region. When unset, the AWS SDK's default region chain
+     * (AWS_REGION, profile, instance metadata).
+     */
+    Optional<String> region();
+
+    /** A DynamoDB endpoint instead of AWS's: an emulator, moto, a VPC endpoint. */
+    Optional<URI> endpointOverride();
+
+    /** The account, for status.tableArn; looked up with STS when unset (not with an override). */
+    Optional<String> accountId();
+
+    /** TCP connect timeout for AWS calls. */
+    @WithDefault("5s")
+    Duration connectTimeout();
+
+    /** Limit for one AWS call. */
+    @WithDefault("20s")
+    Duration callTimeout();
+
+    /** DescribeContinuousBackups calls per second per region, shared by all policies. */
+    @WithDefault("8")
+    double describesPerSecond();
+  }
+
+  /** Drift detection. */
+  interface Drift {
+    /** How often each policy's table is checked with DescribeContinuousBackups. */
+    @WithDefault("10m")
+    Duration interval();
+
+    /** Spread of the checks, as a fraction of the interval. */
+    @WithDefault("0.1")
+    double jitter();
+  }
+
+  /** Waiting and retrying. */
+  interface Retry {
+    /** First wait after a throttle, server error or unreachable endpoint; doubles each time. */
+    @WithDefault("5s")
+    Duration initialBackoff();
+
+    /** Longest wait between retries of transient failures. */
+    @WithDefault("5m")
+    Duration maxBackoff();
+
+    /** How often a missing table is looked for again. */
+    @WithDefault("1m")
+    Duration tableNotFound();
+
+    /** How often a table whose backups are still being enabled is tried again. */
+    @WithDefault("10s")
+    Duration backupsNotYetAvailable();
+
+    /** How often a stalled policy (access denied, rejected request) is tried again. */
+    @WithDefault("30m")
+    Duration stalled();
+
+    /** How often a policy in conflict checks whether the other policy is gone. */
+    @WithDefault("30s")
+    Duration conflict();
+  }
+
+  /** What goes into status. */
+  interface Status {
+    /**
+     * Rewrite continuousBackupsDescription (and its restorable times) at least this often even when
+     * nothing else changed; 0 (the default) rewrites it only on change, so that a steady state
+     * writes nothing to Kubernetes.
+     */
+    @WithDefault("0s")
+    Duration refreshAfter();
+  }
+}

@@ -1,0 +1,176 @@
+package io.pitr.operator.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pitr.emulator.DynamoDbEmulator;
+import io.pitr.emulator.Observations;
+import io.pitr.emulator.Operation;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySpec;
+import io.pitr.operator.api.v1alpha1.PointInTimeRecoverySpecification;
+import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.status.PolicyStatusBuilder;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** Policies on the real API server, and what the emulator saw of them, for operator tests. */
+public final class Policies {
+
+  private static final Duration CONVERGENCE = Duration.ofSeconds(30);
+
+  private final KubernetesClient client;
+  private final DynamoDbEmulator emulator;
+
+  public Policies(KubernetesClient client, DynamoDbEmulator emulator) {
+    this.client = client;
+    this.emulator = emulator;
+  }
+
+  /** A gateway to an emulator (or moto) with test credentials and a generous Describe rate. */
+  public static DynamoDbGateway gateway(
+      URI endpoint, Optional<String> accountId, MeterRegistry metrics) {
+    return new DynamoDbGateway(
+        new DynamoDbGateway.Settings(
+            Optional.of(endpoint),
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(accountId.orElse("AKIDEXAMPLE"), "secret")),
+            accountId,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(5),
+            50),
+        metrics);
+  }
+
+  /** A policy object, not yet created; the table is in the operator's default region. */
+  public ContinuousBackupsPolicy newPolicy(
+      String name, String table, boolean enabled, Integer period) {
+    var pitr = new PointInTimeRecoverySpecification();
+    pitr.setPointInTimeRecoveryEnabled(enabled);
+    pitr.setRecoveryPeriodInDays(period);
+    var spec = new ContinuousBackupsPolicySpec();
+    spec.setTableName(table);
+    spec.setPointInTimeRecoverySpecification(pitr);
+    var policy = new ContinuousBackupsPolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    policy.setSpec(spec);
+    return policy;
+  }
+
+  public ContinuousBackupsPolicy create(
+      String namespace, String name, String table, boolean enabled, Integer period) {
+    return client.resource(newPolicy(name, table, enabled, period)).inNamespace(namespace).create();
+  }
+
+  public ContinuousBackupsPolicy find(String namespace, String name) {
+    return client
+        .resources(ContinuousBackupsPolicy.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .get();
+  }
+
+  public ContinuousBackupsPolicy get(String namespace, String name) {
+    return Objects.requireNonNull(find(namespace, name), namespace + "/" + name + " not found");
+  }
+
+  public void edit(String namespace, String name, Consumer<ContinuousBackupsPolicy> change) {
+    client
+        .resources(ContinuousBackupsPolicy.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .edit(
+            policy -> {
+              change.accept(policy);
+              return policy;
+            });
+  }
+
+  public void delete(String namespace, String name) {
+    client.resources(ContinuousBackupsPolicy.class).inNamespace(namespace).withName(name).delete();
+  }
+
+  /** Waits until the policy is Ready for its current generation. */
+  public ContinuousBackupsPolicy awaitReady(ContinuousBackupsPolicy created) {
+    return awaitReady(
+        created.getMetadata().getNamespace(),
+        created.getMetadata().getName(),
+        created.getMetadata().getGeneration());
+  }
+
+  /** Waits until the policy is Ready with observedGeneration at least {@code generation}. */
+  public ContinuousBackupsPolicy awaitReady(String namespace, String name, long generation) {
+    return await()
+        .atMost(CONVERGENCE)
+        .until(
+            () -> find(namespace, name),
+            policy ->
+                policy != null
+                    && policy.getStatus() != null
+                    && policy.getStatus().getObservedGeneration() != null
+                    && policy.getStatus().getObservedGeneration() >= generation
+                    && PolicyStatusBuilder.ready(policy.getStatus())
+                        .filter(c -> "True".equals(c.getStatus()))
+                        .isPresent());
+  }
+
+  public Optional<Condition> condition(String namespace, String name, String type) {
+    ContinuousBackupsPolicy policy = find(namespace, name);
+    if (policy == null || policy.getStatus() == null) {
+      return Optional.empty();
+    }
+    return policy.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  /** Waits for a condition with this status and reason, and returns it. */
+  public Condition awaitCondition(
+      String namespace, String name, String type, String status, String reason) {
+    return await()
+        .atMost(CONVERGENCE)
+        .until(
+            () -> condition(namespace, name, type).orElse(null),
+            c -> c != null && status.equals(c.getStatus()) && reason.equals(c.getReason()));
+  }
+
+  /** The reasons of the events about a policy, oldest first. */
+  public List<String> events(String namespace, String name) {
+    return client.events().v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName()))
+        .map(e -> e.getReason())
+        .toList();
+  }
+
+  /** Calls of {@code operation} the emulator received naming {@code table} (name or ARN). */
+  public long calls(String table, Operation operation) {
+    return emulator.observations().requests().stream()
+        .filter(r -> r.operation().equals(operation.apiName()))
+        .filter(
+            r ->
+                table.equals(r.table())
+                    || (r.table() != null && r.table().endsWith(":table/" + table)))
+        .count();
+  }
+
+  /** An upper bound on the drift checks since a policy was created: one per interval, plus one. */
+  public long driftChecksSince(ContinuousBackupsPolicy policy, Duration interval) {
+    Instant created = Instant.parse(policy.getMetadata().getCreationTimestamp());
+    return Duration.between(created, Instant.now()).toMillis() / (interval.toMillis() * 9 / 10) + 1;
+  }
+
+  /** The emulator's request log, for assertions that need more than counts. */
+  public List<Observations.RequestRecord> requests() {
+    return emulator.observations().requests();
+  }
+}

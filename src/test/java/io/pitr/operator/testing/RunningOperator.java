@@ -1,0 +1,53 @@
+package io.pitr.operator.testing;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pitr.operator.ContinuousBackupsPolicyReconciler;
+import io.pitr.operator.PolicyEvents;
+import io.pitr.operator.ReconcilerSettings;
+import io.pitr.operator.aws.ContinuousBackupsGateway;
+import java.time.Clock;
+
+/**
+ * The operator's reconciler running in the test JVM on the Java Operator SDK, without Quarkus, so
+ * that tests choose its settings and gateway and read its metrics. The Quarkus wiring around it is
+ * covered by the local run and the packaged operator.
+ */
+public final class RunningOperator implements AutoCloseable {
+
+  private final Operator operator;
+  private final SimpleMeterRegistry metrics;
+
+  private RunningOperator(Operator operator, SimpleMeterRegistry metrics) {
+    this.operator = operator;
+    this.metrics = metrics;
+  }
+
+  /** Starts watching policies in all namespaces with the given gateway and settings. */
+  public static RunningOperator start(
+      KubernetesClient client,
+      ContinuousBackupsGateway gateway,
+      ReconcilerSettings settings,
+      SimpleMeterRegistry metrics) {
+    Operator operator =
+        new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+    Clock clock = Clock.systemUTC();
+    operator.register(
+        new ContinuousBackupsPolicyReconciler(
+            gateway, settings, new PolicyEvents(client, clock), clock, metrics));
+    operator.start();
+    return new RunningOperator(operator, metrics);
+  }
+
+  /** The value of a counter, 0 if it was never incremented. */
+  public double counter(String name, String... tags) {
+    var counter = metrics.find(name).tags(tags).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}
