@@ -79,7 +79,7 @@ class ContinuousBackupsPolicyReconcilerIT {
     emulator = DynamoDbEmulator.start(EmulatorSettings.builder().accountId(ACCOUNT).build());
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     gateway = Policies.gateway(emulator.endpoint(), Optional.of(ACCOUNT), metrics);
-    operator = RunningOperator.start(client, gateway, SETTINGS, metrics);
+    operator = RunningOperator.start(client, gateway, SETTINGS, metrics, "reconciler");
     outOfBand =
         DynamoDbClient.builder()
             .endpointOverride(emulator.endpoint())
@@ -87,7 +87,7 @@ class ContinuousBackupsPolicyReconcilerIT {
             .credentialsProvider(
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCOUNT, "secret")))
             .build();
-    policies = new Policies(client, emulator);
+    policies = new Policies(client, emulator, "reconciler");
   }
 
   @AfterAll
@@ -164,7 +164,7 @@ class ContinuousBackupsPolicyReconcilerIT {
 
     // A spec change that leaves the PITR setting as DynamoDB already has it costs nothing.
     policies.edit(namespace, "periods", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Retain));
-    policies.edit(namespace, "periods", p -> p.getMetadata().setLabels(Map.of("team", "a")));
+    policies.edit(namespace, "periods", p -> p.getMetadata().getLabels().put("team", "a"));
     policies.awaitReady(namespace, "periods", 3);
     assertThat(policies.calls("periods", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
     assertThat(policies.calls("periods", Operation.DESCRIBE_CONTINUOUS_BACKUPS))

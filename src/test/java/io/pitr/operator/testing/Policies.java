@@ -18,6 +18,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -27,14 +28,24 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /** Policies on the real API server, and what the emulator saw of them, for operator tests. */
 public final class Policies {
 
+  /** Label that ties a test's policies to the operator started for its suite. */
+  public static final String SUITE_LABEL = "pitr.test/suite";
+
   private static final Duration CONVERGENCE = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final DynamoDbEmulator emulator;
+  private final String suite;
 
-  public Policies(KubernetesClient client, DynamoDbEmulator emulator) {
+  /** Policies of {@code suite}; {@code emulator} may be null when another endpoint is used. */
+  public Policies(KubernetesClient client, DynamoDbEmulator emulator, String suite) {
     this.client = client;
     this.emulator = emulator;
+    this.suite = suite;
+  }
+
+  public KubernetesClient client() {
+    return client;
   }
 
   /** A gateway to an emulator (or moto) with test credentials and a generous Describe rate. */
@@ -62,7 +73,8 @@ public final class Policies {
     spec.setTableName(table);
     spec.setPointInTimeRecoverySpecification(pitr);
     var policy = new ContinuousBackupsPolicy();
-    policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    policy.setMetadata(
+        new ObjectMetaBuilder().withName(name).withLabels(Map.of(SUITE_LABEL, suite)).build());
     policy.setSpec(spec);
     return policy;
   }

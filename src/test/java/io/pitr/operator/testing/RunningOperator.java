@@ -24,18 +24,24 @@ public final class RunningOperator implements AutoCloseable {
     this.metrics = metrics;
   }
 
-  /** Starts watching policies in all namespaces with the given gateway and settings. */
+  /**
+   * Starts watching the policies of one test suite (labelled by {@link Policies}) in all
+   * namespaces, so that suites sharing the API server never see each other's policies.
+   */
   public static RunningOperator start(
       KubernetesClient client,
       ContinuousBackupsGateway gateway,
       ReconcilerSettings settings,
-      SimpleMeterRegistry metrics) {
+      SimpleMeterRegistry metrics,
+      String suite) {
     Operator operator =
         new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
     Clock clock = Clock.systemUTC();
-    operator.register(
+    var reconciler =
         new ContinuousBackupsPolicyReconciler(
-            gateway, settings, new PolicyEvents(client, clock), clock, metrics));
+            gateway, settings, new PolicyEvents(client, clock), clock, metrics);
+    operator.register(
+        reconciler, overrider -> overrider.withLabelSelector(Policies.SUITE_LABEL + "=" + suite));
     operator.start();
     return new RunningOperator(operator, metrics);
   }
