@@ -1,0 +1,209 @@
+package io.pitr.operator.local;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.pitr.emulator.DynamoDbEmulator;
+import io.pitr.emulator.EmulatorSettings;
+import io.pitr.emulator.Scope;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.Fixtures;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The README's run command: the packaged operator against a local kube-apiserver (the binaries the
+ * tests use) and the project's DynamoDB emulator seeded with the examples' tables, or against the
+ * cluster of {@code KUBECONFIG} and real AWS when those are given. Ctrl-C stops everything.
+ *
+ * <p>Environment: KUBECONFIG (use that cluster), PITR_AWS_ENDPOINT_OVERRIDE or AWS credentials
+ * (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE: use that DynamoDB),
+ * PITR_LOCAL_KUBE_VERSION.
+ */
+public final class LocalRun {
+
+  private static final String NAMESPACE = "demo";
+  private static final String REGION = "us-east-1";
+  private static final Path WORK = Path.of("target", "local-run");
+  private static final List<String> DEMO_TABLES =
+      List.of("orders", "payments", "scratch.events-v2");
+
+  private final List<AutoCloseable> running = new ArrayList<>();
+
+  public static void main(String[] args) throws Exception {
+    LocalRun run = new LocalRun();
+    Runtime.getRuntime().addShutdownHook(new Thread(run::stop, "local-run-stop"));
+    run.start(args.length > 0 ? args[0] : "1.36.3");
+    Thread.currentThread().join();
+  }
+
+  private void start(String kubeVersion) throws Exception {
+    Files.createDirectories(WORK);
+    Map<String, String> env = System.getenv();
+    Path kubeconfig;
+    if (env.containsKey("KUBECONFIG")) {
+      kubeconfig = Path.of(env.get("KUBECONFIG").split(java.io.File.pathSeparator)[0]);
+      say("Using the cluster of KUBECONFIG (%s)", kubeconfig);
+    } else {
+      kubeconfig = startApiServer(env.getOrDefault("PITR_LOCAL_KUBE_VERSION", kubeVersion));
+    }
+
+    Map<String, String> operatorEnv = new java.util.HashMap<>();
+    operatorEnv.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    boolean realAws =
+        env.containsKey("PITR_AWS_ENDPOINT_OVERRIDE")
+            || env.containsKey("AWS_ACCESS_KEY_ID")
+            || env.containsKey("AWS_PROFILE")
+            || env.containsKey("AWS_WEB_IDENTITY_TOKEN_FILE");
+    if (realAws) {
+      say(
+          "Using DynamoDB from your AWS settings (region: %s)",
+          env.getOrDefault("AWS_REGION", "from your profile"));
+    } else {
+      DynamoDbEmulator emulator =
+          DynamoDbEmulator.start(EmulatorSettings.builder().port(freePort(8000)).build());
+      running.add(0, emulator);
+      Scope scope = new Scope(EmulatorSettings.DEFAULT_ACCOUNT_ID, REGION);
+      DEMO_TABLES.forEach(table -> emulator.createTable(scope, table));
+      operatorEnv.put("PITR_AWS_ENDPOINT_OVERRIDE", emulator.endpoint().toString());
+      operatorEnv.put("PITR_AWS_REGION", REGION);
+      operatorEnv.put("PITR_AWS_ACCOUNT_ID", EmulatorSettings.DEFAULT_ACCOUNT_ID);
+      operatorEnv.put("AWS_ACCESS_KEY_ID", "local");
+      operatorEnv.put("AWS_SECRET_ACCESS_KEY", "local");
+      say("DynamoDB emulator on %s with tables %s in %s", emulator.endpoint(), DEMO_TABLES, REGION);
+    }
+
+    try (KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+            .build()) {
+      CustomResourceDefinitions.install(
+          client,
+          CustomResourceDefinitions.committedFile(
+              CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
+      client
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .serverSideApply();
+      for (Path example : Fixtures.yamlFilesIn(Path.of("deploy", "examples"))) {
+        ContinuousBackupsPolicy policy = Fixtures.load(example, ContinuousBackupsPolicy.class);
+        client.resource(policy).inNamespace(NAMESPACE).forceConflicts().serverSideApply();
+      }
+      say("Installed the CRD and applied deploy/examples/ in namespace %s", NAMESPACE);
+    }
+
+    startOperator(operatorEnv);
+    say(
+        """
+        The operator is running. In another terminal:
+
+          export KUBECONFIG=%s
+          kubectl get cbp -n %s --watch
+          kubectl describe cbp -n %s orders
+          kubectl wait cbp --all -n %s --for=condition=Ready --timeout=60s
+        %s
+        Ctrl-C stops everything.""",
+        kubeconfig.toAbsolutePath(),
+        NAMESPACE,
+        NAMESPACE,
+        NAMESPACE,
+        realAws
+            ? ""
+            : """
+
+              Drift: turn PITR off behind the operator's back; within the drift interval it is back:
+                AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws dynamodb update-continuous-backups \\
+                  --endpoint-url %s --region %s --table-name orders \\
+                  --point-in-time-recovery-specification PointInTimeRecoveryEnabled=false
+              (the local run checks every 30 s: PITR_DRIFT_INTERVAL=30s)
+              """
+                .formatted(operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"), REGION));
+  }
+
+  private Path startApiServer(String version) throws Exception {
+    say("Starting a local kube-apiserver %s (building it first if needed)", version);
+    Process provision =
+        new ProcessBuilder(
+                "bash", "src/test/scripts/provision-kube-binaries.sh", "--kube-version", version)
+            .inheritIO()
+            .start();
+    if (provision.waitFor() != 0) {
+      throw new IllegalStateException("Could not provision kube-apiserver " + version);
+    }
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withApiServerVersion(version)
+                .build());
+    server.start();
+    running.add(0, server::stop);
+    Path kubeconfig = WORK.resolve("kubeconfig");
+    Files.writeString(kubeconfig, server.getKubeConfigYaml());
+    return kubeconfig;
+  }
+
+  private void startOperator(Map<String, String> env) throws IOException {
+    Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run the command from the README");
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString()).inheritIO();
+    builder.environment().putAll(env);
+    builder.environment().putIfAbsent("PITR_DRIFT_INTERVAL", "30s");
+    builder.environment().putIfAbsent("QUARKUS_HTTP_PORT", Integer.toString(freePort(8080)));
+    // A single local process needs no leader election (no Lease namespace outside a cluster).
+    builder
+        .environment()
+        .putIfAbsent("QUARKUS_OPERATOR_SDK_ACTIVATE_LEADER_ELECTION_FOR_PROFILES", "none");
+    Process operator = builder.start();
+    running.add(
+        0,
+        () -> {
+          operator.destroy();
+          if (!operator.waitFor(15, TimeUnit.SECONDS)) {
+            operator.destroyForcibly();
+          }
+        });
+  }
+
+  /** Stops what was started, newest first, then anything this process still has running. */
+  private void stop() {
+    for (AutoCloseable part : running) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        System.err.println("local-run: while stopping: " + e);
+      }
+    }
+    ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+    say("Stopped.");
+  }
+
+  private static int freePort(int preferred) {
+    try (ServerSocket socket = new ServerSocket(preferred)) {
+      return socket.getLocalPort();
+    } catch (IOException busy) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        return socket.getLocalPort();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private static void say(String format, Object... args) {
+    System.out.println("local-run: " + String.format(format, args));
+  }
+}
