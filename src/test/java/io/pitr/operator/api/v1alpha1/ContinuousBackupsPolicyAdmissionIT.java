@@ -2,6 +2,7 @@ package io.pitr.operator.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -149,6 +150,35 @@ class ContinuousBackupsPolicyAdmissionIT {
     assertThat(applied.exitCode()).as(applied.stdout()).isNotZero();
     assertThat(applied.stderr())
         .contains("unknown field \"spec.pointInTimeRecoverySpecification.recoveryPeriodDays\"");
+  }
+
+  @Test
+  void kubectlExplainDocumentsEveryField(RealKubeApiServer.Kubeconfig kubeconfig) {
+    // The API server publishes a new CRD's schema to discovery and OpenAPI a moment after it is
+    // established.
+    ExternalCommand.Result explained =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    ExternalCommand.run(
+                        List.of(
+                            RealKubeApiServer.kubectl().toString(),
+                            "--kubeconfig",
+                            kubeconfig.file().toString(),
+                            "explain",
+                            "cbp.spec"),
+                        Map.of(),
+                        Duration.ofSeconds(60)),
+                result -> result.exitCode() == 0);
+
+    assertThat(explained.exitCode()).as(explained.stderr()).isZero();
+    assertThat(explained.stdout())
+        .contains("Name of the existing DynamoDB table whose point-in-time recovery this policy")
+        .contains("AWS region of the table")
+        .contains("Retain (default)")
+        .contains("pointInTimeRecoverySpecification")
+        .contains("-required-");
   }
 
   @ParameterizedTest(name = "{0} is rejected on {1}")
