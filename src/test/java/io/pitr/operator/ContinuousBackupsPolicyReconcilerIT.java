@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitr.emulator.AwsErrorType;
@@ -15,7 +14,6 @@ import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
-import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.status.PolicyStatusBuilder;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Policies;
@@ -49,16 +47,7 @@ class ContinuousBackupsPolicyReconcilerIT {
   static final Scope SCOPE = new Scope(ACCOUNT, REGION);
   static final Duration DRIFT_INTERVAL = Duration.ofSeconds(2);
   static final ReconcilerSettings SETTINGS =
-      new ReconcilerSettings(
-          Optional.of(REGION),
-          new DriftSchedule(DRIFT_INTERVAL, 0.1, 50),
-          Duration.ofMillis(200),
-          Duration.ofSeconds(2),
-          Duration.ofMillis(500),
-          Duration.ofMillis(300),
-          Duration.ofHours(1),
-          Duration.ofMillis(500),
-          Duration.ZERO);
+      RunningOperator.fastSettings(Optional.of(REGION), DRIFT_INTERVAL);
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
   private static KubernetesClient client;
@@ -72,10 +61,7 @@ class ContinuousBackupsPolicyReconcilerIT {
   @BeforeAll
   static void start(KubernetesClient kubernetesClient) {
     client = kubernetesClient;
-    CustomResourceDefinitions.install(
-        client,
-        CustomResourceDefinitions.committedFile(
-            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
+    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
     emulator = DynamoDbEmulator.start(EmulatorSettings.builder().accountId(ACCOUNT).build());
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     gateway = Policies.gateway(emulator.endpoint(), Optional.of(ACCOUNT), metrics);
@@ -101,10 +87,7 @@ class ContinuousBackupsPolicyReconcilerIT {
   @BeforeEach
   void namespace() {
     namespace = "reconcile-" + NAMESPACES.incrementAndGet();
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .serverSideApply();
+    CustomResourceDefinitions.ensureNamespace(client, namespace);
   }
 
   @Test
@@ -143,7 +126,7 @@ class ContinuousBackupsPolicyReconcilerIT {
         "periods",
         p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7));
     ContinuousBackupsPolicy seven = policies.awaitReady(namespace, "periods", 2);
-    assertThat(period(seven)).isEqualTo(7);
+    assertThat(Policies.period(seven)).isEqualTo(7);
 
     policies.edit(
         namespace,
@@ -153,13 +136,7 @@ class ContinuousBackupsPolicyReconcilerIT {
           p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
         });
     ContinuousBackupsPolicy disabled = policies.awaitReady(namespace, "periods", 3);
-    assertThat(
-            disabled
-                .getStatus()
-                .getContinuousBackupsDescription()
-                .getPointInTimeRecoveryDescription()
-                .getPointInTimeRecoveryStatus())
-        .isEqualTo("DISABLED");
+    assertThat(Policies.pitrStatus(disabled)).isEqualTo("DISABLED");
     assertThat(policies.calls("periods", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
 
     // A spec change that leaves the PITR setting as DynamoDB already has it costs nothing.
@@ -242,7 +219,7 @@ class ContinuousBackupsPolicyReconcilerIT {
     emulator.createTable(SCOPE, "created-later");
 
     ContinuousBackupsPolicy ready = policies.awaitReady(namespace, "later", 1);
-    assertThat(period(ready)).isEqualTo(7);
+    assertThat(Policies.period(ready)).isEqualTo(7);
     assertThat(policies.condition(namespace, "later", "Reconciling")).isEmpty();
   }
 
@@ -319,10 +296,7 @@ class ContinuousBackupsPolicyReconcilerIT {
     emulator.createTable(SCOPE, "shared");
     policies.awaitReady(policies.create(namespace, "first", "shared", true, 14));
     String otherNamespace = namespace + "-other";
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(otherNamespace).endMetadata().build())
-        .serverSideApply();
+    CustomResourceDefinitions.ensureNamespace(client, otherNamespace);
 
     policies.create(otherNamespace, "second", "shared", true, 3);
 
@@ -336,7 +310,7 @@ class ContinuousBackupsPolicyReconcilerIT {
     policies.delete(namespace, "first");
 
     ContinuousBackupsPolicy second = policies.awaitReady(otherNamespace, "second", 1);
-    assertThat(period(second)).isEqualTo(3);
+    assertThat(Policies.period(second)).isEqualTo(3);
     assertThat(policies.calls("shared", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(2);
   }
 
@@ -414,14 +388,6 @@ class ContinuousBackupsPolicyReconcilerIT {
 
     assertThat(waited.exitCode()).as(waited.stderr()).isZero();
     assertThat(waited.stdout()).contains("condition met");
-  }
-
-  private static Integer period(ContinuousBackupsPolicy policy) {
-    return policy
-        .getStatus()
-        .getContinuousBackupsDescription()
-        .getPointInTimeRecoveryDescription()
-        .getRecoveryPeriodInDays();
   }
 
   private static String pitrStatus(String table) {

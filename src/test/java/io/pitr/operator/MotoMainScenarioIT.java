@@ -3,12 +3,10 @@ package io.pitr.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
-import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.RealKubeApiServer;
@@ -47,14 +45,8 @@ class MotoMainScenarioIT {
   @BeforeAll
   static void start(KubernetesClient kubernetesClient) {
     client = kubernetesClient;
-    CustomResourceDefinitions.install(
-        client,
-        CustomResourceDefinitions.committedFile(
-            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .serverSideApply();
+    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
     moto = MotoServer.start();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     gateway = Policies.gateway(moto.endpoint(), Optional.of("123456789012"), metrics);
@@ -62,16 +54,7 @@ class MotoMainScenarioIT {
         RunningOperator.start(
             client,
             gateway,
-            new ReconcilerSettings(
-                Optional.of(REGION),
-                new DriftSchedule(Duration.ofSeconds(2), 0.1, 50),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(2),
-                Duration.ofMillis(500),
-                Duration.ofMillis(300),
-                Duration.ofHours(1),
-                Duration.ofMillis(500),
-                Duration.ZERO),
+            RunningOperator.fastSettings(Optional.of(REGION), Duration.ofSeconds(2)),
             metrics,
             "moto");
     motoClient =
@@ -114,14 +97,14 @@ class MotoMainScenarioIT {
                     a -> a.attributeName("pk").attributeType(ScalarAttributeType.S))
                 .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH)));
     ContinuousBackupsPolicy enabled = policies.awaitReady(NAMESPACE, "orders", 1);
-    assertThat(period(enabled)).isEqualTo(14);
+    assertThat(Policies.period(enabled)).isEqualTo(14);
     assertThat(motoPeriod()).isEqualTo(14);
 
     policies.edit(
         NAMESPACE,
         "orders",
         p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7));
-    assertThat(period(policies.awaitReady(NAMESPACE, "orders", 2))).isEqualTo(7);
+    assertThat(Policies.period(policies.awaitReady(NAMESPACE, "orders", 2))).isEqualTo(7);
     assertThat(motoPeriod()).isEqualTo(7);
 
     motoClient.updateContinuousBackups(
@@ -144,27 +127,13 @@ class MotoMainScenarioIT {
           p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
         });
     ContinuousBackupsPolicy disabled = policies.awaitReady(NAMESPACE, "orders", 3);
-    assertThat(
-            disabled
-                .getStatus()
-                .getContinuousBackupsDescription()
-                .getPointInTimeRecoveryDescription()
-                .getPointInTimeRecoveryStatus())
-        .isEqualTo("DISABLED");
+    assertThat(Policies.pitrStatus(disabled)).isEqualTo("DISABLED");
     assertThat(motoStatus()).isEqualTo("DISABLED");
     assertThat(
             operator.counter(
                 "pitr.aws.calls", "operation", "UpdateContinuousBackups", "outcome", "Success"))
         .as("enable, period, drift correction, disable")
         .isEqualTo(4);
-  }
-
-  private static Integer period(ContinuousBackupsPolicy policy) {
-    return policy
-        .getStatus()
-        .getContinuousBackupsDescription()
-        .getPointInTimeRecoveryDescription()
-        .getRecoveryPeriodInDays();
   }
 
   private static Integer motoPeriod() {

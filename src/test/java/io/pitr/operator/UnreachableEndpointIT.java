@@ -3,11 +3,9 @@ package io.pitr.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitr.operator.aws.DynamoDbGateway;
-import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.RealKubeApiServer;
@@ -33,14 +31,8 @@ class UnreachableEndpointIT {
 
   @BeforeAll
   static void start(KubernetesClient client) throws Exception {
-    CustomResourceDefinitions.install(
-        client,
-        CustomResourceDefinitions.committedFile(
-            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .serverSideApply();
+    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
@@ -52,16 +44,7 @@ class UnreachableEndpointIT {
         RunningOperator.start(
             client,
             gateway,
-            new ReconcilerSettings(
-                Optional.empty(),
-                new DriftSchedule(Duration.ofSeconds(2), 0.1, 50),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Duration.ofMillis(500),
-                Duration.ofMillis(300),
-                Duration.ofHours(1),
-                Duration.ofMillis(500),
-                Duration.ZERO),
+            RunningOperator.fastSettings(Optional.empty(), Duration.ofSeconds(2)),
             metrics,
             "unreachable");
     policies = new Policies(client, null, "unreachable");

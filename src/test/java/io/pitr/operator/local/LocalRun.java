@@ -2,7 +2,6 @@ package io.pitr.operator.local;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -87,14 +86,8 @@ public final class LocalRun {
         new KubernetesClientBuilder()
             .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
             .build()) {
-      CustomResourceDefinitions.install(
-          client,
-          CustomResourceDefinitions.committedFile(
-              CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
-      client
-          .resource(
-              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-          .serverSideApply();
+      CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+      CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
       for (Path example : Fixtures.yamlFilesIn(Path.of("deploy", "examples"))) {
         ContinuousBackupsPolicy policy = Fixtures.load(example, ContinuousBackupsPolicy.class);
         client.resource(policy).inNamespace(NAMESPACE).forceConflicts().serverSideApply();

@@ -1,5 +1,6 @@
 package io.pitr.operator.testing;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -22,6 +23,18 @@ public final class CustomResourceDefinitions {
   private static final Duration ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
 
   private CustomResourceDefinitions() {}
+
+  /** Installs the ContinuousBackupsPolicy CRD users apply (crds/) and waits until it is served. */
+  public static CustomResourceDefinition installContinuousBackupsPolicy(KubernetesClient client) {
+    return install(client, committedFile(CONTINUOUS_BACKUPS_POLICY));
+  }
+
+  /** Creates the namespace if it does not exist yet. */
+  public static void ensureNamespace(KubernetesClient client, String name) {
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .serverSideApply();
+  }
 
   /** The CRD file users apply, committed under crds/. */
   public static Path committedFile(String crdName) {

@@ -181,6 +181,24 @@ public final class Policies {
     return Duration.between(created, Instant.now()).toMillis() / (interval.toMillis() * 9 / 10) + 1;
   }
 
+  /** The recovery period a policy's status reports. */
+  public static Integer period(ContinuousBackupsPolicy policy) {
+    return policy
+        .getStatus()
+        .getContinuousBackupsDescription()
+        .getPointInTimeRecoveryDescription()
+        .getRecoveryPeriodInDays();
+  }
+
+  /** The point-in-time recovery status a policy's status reports. */
+  public static String pitrStatus(ContinuousBackupsPolicy policy) {
+    return policy
+        .getStatus()
+        .getContinuousBackupsDescription()
+        .getPointInTimeRecoveryDescription()
+        .getPointInTimeRecoveryStatus();
+  }
+
   /** The emulator's request log, for assertions that need more than counts. */
   public List<Observations.RequestRecord> requests() {
     return emulator.observations().requests();

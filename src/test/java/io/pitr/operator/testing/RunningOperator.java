@@ -7,7 +7,10 @@ import io.pitr.operator.ContinuousBackupsPolicyReconciler;
 import io.pitr.operator.PolicyEvents;
 import io.pitr.operator.ReconcilerSettings;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
+import io.pitr.operator.pitr.DriftSchedule;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The operator's reconciler running in the test JVM on the Java Operator SDK, without Quarkus, so
@@ -44,6 +47,24 @@ public final class RunningOperator implements AutoCloseable {
         reconciler, overrider -> overrider.withLabelSelector(Policies.SUITE_LABEL + "=" + suite));
     operator.start();
     return new RunningOperator(operator, metrics);
+  }
+
+  /**
+   * Settings for tests: a 2 s drift interval, retries in hundreds of milliseconds, stalled policies
+   * left alone for an hour (so a retry storm would show), and status rewritten only on change.
+   */
+  public static ReconcilerSettings fastSettings(
+      Optional<String> defaultRegion, Duration driftInterval) {
+    return new ReconcilerSettings(
+        defaultRegion,
+        new DriftSchedule(driftInterval, 0.1, 50),
+        Duration.ofMillis(200),
+        Duration.ofSeconds(2),
+        Duration.ofMillis(500),
+        Duration.ofMillis(300),
+        Duration.ofHours(1),
+        Duration.ofMillis(500),
+        Duration.ZERO);
   }
 
   /** The value of a counter, 0 if it was never incremented. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -41,14 +40,8 @@ class ContinuousBackupsPolicyAdmissionIT {
   @BeforeAll
   static void installCrd(KubernetesClient kubernetesClient) {
     client = kubernetesClient;
-    CustomResourceDefinitions.install(
-        client,
-        CustomResourceDefinitions.committedFile(
-            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY));
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .serverSideApply();
+    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
   }
 
   static Stream<Arguments> validPolicies() {
