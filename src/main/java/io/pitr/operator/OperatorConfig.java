@@ -22,6 +22,9 @@ public interface OperatorConfig {
   /** What goes into status. */
   Status status();
 
+  /** Leader election, so that more than one replica can run (one works, the others wait). */
+  LeaderElection leaderElection();
+
   /** AWS access. */
   interface Aws {
     /**
@@ -85,6 +88,16 @@ public interface OperatorConfig {
     /** How often a policy in conflict checks whether the other policy is gone. */
     @WithDefault("30s")
     Duration conflict();
+  }
+
+  /** Leader election (active in the prod profile). */
+  interface LeaderElection {
+    /** Name of the Lease, in the operator's own namespace. */
+    @WithDefault("pitr-operator-leader")
+    String leaseName();
+
+    /** Namespace of the Lease; in a cluster, the operator's own namespace when unset. */
+    Optional<String> leaseNamespace();
   }
 
   /** What goes into status. */

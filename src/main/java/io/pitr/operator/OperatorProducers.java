@@ -1,6 +1,7 @@
 package io.pitr.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.operator.aws.DynamoDbGateway;
 import jakarta.enterprise.inject.Disposes;
@@ -51,6 +52,14 @@ public class OperatorProducers {
             LOG.warn(
                 "No default region (pitr.aws.region, AWS_REGION): policies must set spec.region"));
     return ReconcilerSettings.of(config, region);
+  }
+
+  /** quarkus-operator-sdk uses it in the profiles where leader election is active (prod). */
+  @Produces
+  @Singleton
+  LeaderElectionConfiguration leaderElection(OperatorConfig config) {
+    return new LeaderElectionConfiguration(
+        config.leaderElection().leaseName(), config.leaderElection().leaseNamespace().orElse(null));
   }
 
   @Produces

@@ -1,0 +1,59 @@
+package io.pitr.operator.packaging;
+
+import io.pitr.testing.ExternalCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The chart in helm/pitr-operator, driven by the helm binary the build provisioned. */
+final class HelmChart {
+
+  static final Path CHART = Path.of("helm", "pitr-operator");
+  static final String RELEASE = "pitr-operator";
+  static final String NAMESPACE = "pitr-system";
+
+  private HelmChart() {}
+
+  /** The provisioned helm, or a failure saying how to get it. */
+  static Path helm() {
+    String version = System.getProperty("pitr.test.helm-version");
+    if (version == null) {
+      throw new IllegalStateException("pitr.test.helm-version is not set: run with ./mvnw verify");
+    }
+    String tools = System.getenv("PITR_TOOLS_DIR");
+    Path helm =
+        (tools != null
+                ? Path.of(tools)
+                : Path.of(System.getProperty("user.home"), ".cache", "pitr-operator"))
+            .resolve("helm-" + version)
+            .resolve("helm");
+    if (!Files.isExecutable(helm)) {
+      throw new IllegalStateException(
+          helm + " is missing: ./mvnw verify provisions it (src/test/scripts/provision-helm.sh).");
+    }
+    return helm;
+  }
+
+  /** helm with these arguments. */
+  static ExternalCommand.Result run(String... arguments) {
+    List<String> command = new ArrayList<>();
+    command.add(helm().toString());
+    command.addAll(List.of(arguments));
+    return ExternalCommand.run(command, Map.of(), Duration.ofSeconds(120));
+  }
+
+  /** The rendered manifests for these extra arguments (values files, --set), failing on error. */
+  static String template(String... extraArguments) {
+    List<String> arguments =
+        new ArrayList<>(List.of("template", RELEASE, CHART.toString(), "--namespace", NAMESPACE));
+    arguments.addAll(List.of(extraArguments));
+    ExternalCommand.Result rendered = run(arguments.toArray(String[]::new));
+    if (rendered.exitCode() != 0) {
+      throw new IllegalStateException("helm template failed: " + rendered.stderr());
+    }
+    return rendered.stdout();
+  }
+}

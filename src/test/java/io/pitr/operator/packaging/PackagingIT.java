@@ -1,0 +1,350 @@
+package io.pitr.operator.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pitr.emulator.DynamoDbEmulator;
+import io.pitr.emulator.EmulatorSettings;
+import io.pitr.emulator.Scope;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DeletionPolicy;
+import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.Policies;
+import io.pitr.operator.testing.RealKubeApiServer;
+import io.pitr.operator.testing.RunningOperator;
+import io.pitr.testing.ExternalCommand;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * How users install the operator (helm/, deploy/, crds/), checked on a real API server: the chart
+ * lints and renders, its output and the plain manifests are admitted, bad values are refused, the
+ * operator's RBAC is enough and no more, and its pods meet the restricted Pod Security Standard.
+ */
+@ExtendWith(RealKubeApiServer.class)
+class PackagingIT {
+
+  private static final String OPERATOR_ACCOUNT = "system:serviceaccount:pitr-system:pitr-operator";
+  private static KubernetesClient client;
+  private static Path kubeconfig;
+
+  @BeforeAll
+  static void start(KubernetesClient kubernetesClient, RealKubeApiServer.Kubeconfig config) {
+    client = kubernetesClient;
+    kubeconfig = config.file();
+    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    for (String namespace : List.of(HelmChart.NAMESPACE, "team-a", "team-b")) {
+      CustomResourceDefinitions.ensureNamespace(client, namespace);
+    }
+  }
+
+  @Test
+  void chartLints() {
+    ExternalCommand.Result lint = HelmChart.run("lint", HelmChart.CHART.toString(), "--strict");
+
+    assertThat(lint.exitCode()).as(lint.stdout() + lint.stderr()).isZero();
+    assertThat(lint.stdout()).contains("0 chart(s) failed");
+  }
+
+  @ParameterizedTest(name = "values: {0}")
+  @ValueSource(strings = {"defaults", "src/test/resources/helm/custom-values.yaml"})
+  void renderedChartIsAdmittedByTheApiServer(String values) throws Exception {
+    String rendered =
+        values.equals("defaults") ? HelmChart.template() : HelmChart.template("--values", values);
+
+    ExternalCommand.Result applied =
+        kubectl("apply", "--server-side", "--dry-run=server", "-f", file(rendered));
+
+    assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+    assertThat(applied.stdout())
+        .contains("deployment.apps/pitr-operator serverside-applied (server dry run)");
+  }
+
+  @Test
+  void customValuesShapeTheInstall() {
+    List<HasMetadata> objects =
+        objects(HelmChart.template("--values", "src/test/resources/helm/custom-values.yaml"));
+
+    assertThat(objects).filteredOn(o -> o instanceof ClusterRole).isEmpty();
+    assertThat(objects)
+        .filteredOn(o -> o instanceof Role && o.getMetadata().getName().equals("pitr-operator"))
+        .extracting(o -> o.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    Deployment operator = deployment(objects, "pitr-operator");
+    assertThat(operator.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(operator.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("registry.example.com/platform/pitr-operator:0.1.0-rc1");
+    assertThat(deployment(objects, "pitr-operator-emulator")).isNotNull();
+    GenericKubernetesResource config = generic(objects, "ConfigMap", "pitr-operator");
+    assertThat((Map<String, Object>) config.getAdditionalProperties().get("data"))
+        .containsEntry(
+            "PITR_AWS_ENDPOINT_OVERRIDE", "http://pitr-operator-emulator.pitr-system.svc:8000")
+        .containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a,team-b")
+        .containsEntry("PITR_DRIFT_INTERVAL", "5m");
+    assertThat(
+            objects.stream()
+                .filter(o -> o.getKind().equals("ServiceAccount"))
+                .findFirst()
+                .orElseThrow()
+                .getMetadata()
+                .getAnnotations())
+        .containsEntry(
+            "eks.amazonaws.com/role-arn", "arn:aws:iam::111122223333:role/pitr-operator");
+  }
+
+  @ParameterizedTest(name = "--set {0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "replicas=0 | at '/replicas'",
+        "replicas=two | at '/replicas'",
+        "aws.region=Europe | at '/aws/region'",
+        "aws.accountId=12345 | at '/aws/accountId'",
+        "driftInterval=often | at '/driftInterval'",
+        "logLevel=LOUD | at '/logLevel'",
+        "watchNamespaces[0]=Team_A | at '/watchNamespaces/0'",
+        "emulator.tables[0]=ab | at '/emulator/tables/0'",
+        "surprise=1 | 'surprise'",
+      })
+  void badValuesAreRefusedWithTheField(String setting, String field) {
+    ExternalCommand.Result rendered =
+        HelmChart.run("template", HelmChart.RELEASE, HelmChart.CHART.toString(), "--set", setting);
+
+    assertThat(rendered.exitCode()).isNotZero();
+    assertThat(rendered.stderr())
+        .contains("values don't meet the specifications of the schema")
+        .contains(field);
+  }
+
+  @Test
+  void chartCrdIsTheCommittedCrd() throws Exception {
+    Path committed =
+        CustomResourceDefinitions.committedFile(
+            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY);
+    Path inChart = HelmChart.CHART.resolve("crds").resolve(committed.getFileName());
+
+    assertThat(Files.readString(inChart))
+        .as(
+            "%s must equal %s, so the chart validates exactly as crds/ does: cp %s %s",
+            inChart, committed, committed, inChart)
+        .isEqualTo(Files.readString(committed));
+  }
+
+  @Test
+  void plainManifestsAreTheChartsDefaultOutputAndAreAdmitted() throws Exception {
+    String committed =
+        Files.readAllLines(Path.of("deploy", "pitr-operator.yaml")).stream()
+            .filter(
+                line ->
+                    !line.startsWith("#  ")
+                        && !line.startsWith("# Generated")
+                        && !line.startsWith("# (a test"))
+            .reduce("", (all, line) -> all + line + "\n");
+
+    assertThat(committed)
+        .as("deploy/pitr-operator.yaml is out of date; regenerate it as its header says")
+        .isEqualTo(HelmChart.template());
+    ExternalCommand.Result applied =
+        kubectl("apply", "--server-side", "--force-conflicts", "--dry-run=server", "-k", "deploy");
+    assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+  }
+
+  @Test
+  void clusterRoleGrantsOnlyWhatTheOperatorUses() {
+    ClusterRole role =
+        (ClusterRole)
+            objects(HelmChart.template()).stream()
+                .filter(o -> o instanceof ClusterRole)
+                .findFirst()
+                .orElseThrow();
+
+    Map<String, List<String>> verbsByResource = new java.util.TreeMap<>();
+    for (PolicyRule rule : role.getRules()) {
+      assertThat(rule.getApiGroups()).doesNotContain("*");
+      assertThat(rule.getNonResourceURLs()).isEmpty();
+      for (String resource : rule.getResources()) {
+        verbsByResource.put(rule.getApiGroups().get(0) + "/" + resource, rule.getVerbs());
+      }
+    }
+    assertThat(verbsByResource)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "dynamodb.pitr.io/continuousbackupspolicies",
+                List.of("get", "list", "watch", "patch", "update"),
+                "dynamodb.pitr.io/continuousbackupspolicies/status",
+                List.of("get", "patch", "update"),
+                "dynamodb.pitr.io/continuousbackupspolicies/finalizers",
+                List.of("update"),
+                "events.k8s.io/events",
+                List.of("create")));
+  }
+
+  @Test
+  void operatorServiceAccountCanDoItsJobAndCannotReadSecrets() throws Exception {
+    ExternalCommand.Result installed =
+        kubectl("apply", "--server-side", "-f", file(HelmChart.template()));
+    assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+    CustomResourceDefinitions.ensureNamespace(client, "rbac");
+    Config impersonating =
+        new ConfigBuilder(client.getConfiguration())
+            .withImpersonateUsername(OPERATOR_ACCOUNT)
+            .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:pitr-system")
+            .build();
+    try (KubernetesClient asOperator =
+            new KubernetesClientBuilder().withConfig(impersonating).build();
+        DynamoDbEmulator emulator = DynamoDbEmulator.start(EmulatorSettings.defaults())) {
+      emulator.createTable(
+          new Scope(EmulatorSettings.DEFAULT_ACCOUNT_ID, "us-east-1"), "rbac-table");
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      try (DynamoDbGateway gateway =
+              Policies.gateway(emulator.endpoint(), Optional.empty(), metrics);
+          RunningOperator operator =
+              RunningOperator.start(
+                  asOperator,
+                  gateway,
+                  RunningOperator.fastSettings(Optional.of("us-east-1"), Duration.ofSeconds(2)),
+                  metrics,
+                  "rbac")) {
+        Policies policies = new Policies(client, emulator, "rbac");
+        ContinuousBackupsPolicy policy = policies.newPolicy("with-rbac", "rbac-table", true, 7);
+        policy.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+        policies.awaitReady(client.resource(policy).inNamespace("rbac").create());
+        assertThat(policies.get("rbac", "with-rbac").getMetadata().getFinalizers()).isNotEmpty();
+        assertThat(policies.events("rbac", "with-rbac")).contains("InSync");
+
+        policies.delete("rbac", "with-rbac");
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> policies.find("rbac", "with-rbac") == null);
+      }
+
+      assertThatThrownBy(() -> asOperator.secrets().inNamespace(HelmChart.NAMESPACE).list())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+      assertThatThrownBy(() -> asOperator.secrets().inAnyNamespace().list())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+      assertThatThrownBy(() -> asOperator.configMaps().inNamespace("rbac").list())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+    }
+    assertThat(canI("create", "leases.coordination.k8s.io", HelmChart.NAMESPACE)).isTrue();
+    assertThat(canI("create", "leases.coordination.k8s.io", "default")).isFalse();
+    assertThat(canI("delete", "continuousbackupspolicies.dynamodb.pitr.io", "rbac")).isFalse();
+  }
+
+  @Test
+  void operatorAndEmulatorPodsAreAdmittedUnderRestrictedPodSecurity() {
+    String namespace = "restricted";
+    client
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(namespace)
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    List<HasMetadata> objects =
+        objects(HelmChart.template("--values", "src/test/resources/helm/custom-values.yaml"));
+
+    for (String name : List.of("pitr-operator", "pitr-operator-emulator")) {
+      Pod pod = podOf(deployment(objects, name));
+      Pod admitted = client.resource(pod).inNamespace(namespace).dryRun().create();
+      assertThat(admitted.getMetadata().getName()).isEqualTo(pod.getMetadata().getName());
+    }
+
+    Pod loosened = podOf(deployment(objects, "pitr-operator"));
+    loosened.getSpec().getContainers().get(0).setSecurityContext(null);
+    assertThatThrownBy(() -> client.resource(loosened).inNamespace(namespace).dryRun().create())
+        .as("the control: the same pod without its security context is refused")
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> assertThat(e.getMessage()).contains("violates PodSecurity \"restricted:latest\""));
+  }
+
+  private static Pod podOf(Deployment deployment) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(deployment.getMetadata().getName() + "-pod")
+        .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .endMetadata()
+        .withSpec(deployment.getSpec().getTemplate().getSpec())
+        .build();
+  }
+
+  private static boolean canI(String verb, String resource, String namespace) {
+    ExternalCommand.Result answer =
+        kubectl(
+            "auth", "can-i", verb, resource, "--namespace", namespace, "--as", OPERATOR_ACCOUNT);
+    return answer.stdout().strip().equals("yes");
+  }
+
+  private static List<HasMetadata> objects(String manifests) {
+    return client
+        .load(new ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8)))
+        .items();
+  }
+
+  private static Deployment deployment(List<HasMetadata> objects, String name) {
+    return objects.stream()
+        .filter(o -> o instanceof Deployment && o.getMetadata().getName().equals(name))
+        .map(Deployment.class::cast)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no Deployment " + name));
+  }
+
+  private static GenericKubernetesResource generic(
+      List<HasMetadata> objects, String kind, String name) {
+    HasMetadata object =
+        objects.stream()
+            .filter(o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+    return client
+        .getKubernetesSerialization()
+        .convertValue(object, GenericKubernetesResource.class);
+  }
+
+  private static String file(String manifests) throws Exception {
+    Path file = Files.createTempFile("rendered", ".yaml");
+    Files.writeString(file, manifests);
+    return file.toString();
+  }
+
+  private static ExternalCommand.Result kubectl(String... arguments) {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(RealKubeApiServer.kubectl().toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(arguments));
+    return ExternalCommand.run(command, Map.of(), Duration.ofSeconds(60));
+  }
+}
