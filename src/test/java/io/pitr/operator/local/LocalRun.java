@@ -140,7 +140,16 @@ public final class LocalRun {
                 .withApiServerVersion(version)
                 .build());
     server.start();
-    running.add(0, server::stop);
+    running.add(
+        0,
+        () -> {
+          try {
+            server.stop();
+          } catch (RuntimeException alreadyStopped) {
+            // Ctrl-C reaches etcd and kube-apiserver too (one process group): kube-api-test may
+            // have stopped them and removed etcd's data already.
+          }
+        });
     Path kubeconfig = WORK.resolve("kubeconfig");
     Files.writeString(kubeconfig, server.getKubeConfigYaml());
     return kubeconfig;
