@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
@@ -62,6 +63,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   /** When each policy (by UID) is next due for a drift check; rebuilt, spread out, on restart. */
   private final Map<String, Instant> nextDriftCheck = new ConcurrentHashMap<>();
 
+  /** Each policy's current Ready reason, for the pitr_policies gauge. */
+  private final Map<String, ConditionReason> reasons = new ConcurrentHashMap<>();
+
   @Inject
   public ContinuousBackupsPolicyReconciler(
       ContinuousBackupsGateway gateway,
@@ -74,6 +78,15 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     this.events = events;
     this.clock = clock;
     this.metrics = metrics;
+    for (ConditionReason reason : ConditionReason.values()) {
+      if (reason.kind() != ConditionReason.Kind.EVENT) {
+        metrics.gauge(
+            "pitr.policies",
+            Tags.of("reason", reason.name()),
+            reasons,
+            all -> all.values().stream().filter(reason::equals).count());
+      }
+    }
   }
 
   @Override
@@ -81,6 +94,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     if (context.isPrimaryResourceDeleted()) {
       nextDriftCheck.remove(policy.getMetadata().getUid());
+      reasons.remove(policy.getMetadata().getUid());
       return UpdateControl.noUpdate();
     }
     if (policy.isMarkedForDeletion()) {
@@ -230,6 +244,15 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
           "%s (table %s): %s: %s", name(policy), policy.getSpec().getTableName(), reason, message);
       events.record(policy, reason, message);
     }
+    reasons.put(policy.getMetadata().getUid(), reason);
+    metrics
+        .counter(
+            "pitr.reconciles",
+            "outcome",
+            reason.name(),
+            "status",
+            status.equals(previous) ? "unchanged" : "written")
+        .increment();
     Duration next = retryAfter != null ? retryAfter : nextLook(policy, reason, previous, now);
     if (reason == ConditionReason.InSync && observed != null) {
       nextDriftCheck.put(policy.getMetadata().getUid(), now.plus(next));

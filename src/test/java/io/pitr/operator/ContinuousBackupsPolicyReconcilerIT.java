@@ -114,6 +114,9 @@ class ContinuousBackupsPolicyReconcilerIT {
     assertThat(policies.calls("orders", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
     assertThat(policies.calls("orders", Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isZero();
     assertThat(policies.events(namespace, "orders")).contains("InSync");
+    assertThat(operator.gauge("pitr.policies", "reason", "InSync")).isGreaterThanOrEqualTo(1);
+    assertThat(operator.counter("pitr.reconciles", "outcome", "InSync", "status", "written"))
+        .isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -202,6 +205,9 @@ class ContinuousBackupsPolicyReconcilerIT {
     assertThat(policies.get(namespace, "steady").getMetadata().getResourceVersion())
         .as("no Kubernetes write when nothing changed")
         .isEqualTo(resourceVersion);
+    assertThat(operator.counter("pitr.reconciles", "outcome", "InSync", "status", "unchanged"))
+        .as("the drift checks reconciled without writing")
+        .isGreaterThan(0);
     assertThat(ready.getStatus()).isNotNull();
   }
 

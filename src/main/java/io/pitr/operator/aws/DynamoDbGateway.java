@@ -4,6 +4,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
 import java.net.URI;
@@ -115,6 +116,11 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
     } catch (SdkException failure) {
       AwsCallFailed classified = AwsErrorClassifier.classify(operation, table, failure);
       count(operation, classified.reason().name());
+      if (classified.reason() == ConditionReason.Throttled) {
+        metrics
+            .counter("pitr.aws.throttles", "operation", operation, "region", table.region())
+            .increment();
+      }
       throw classified;
     }
   }

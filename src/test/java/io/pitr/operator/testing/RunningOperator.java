@@ -73,6 +73,12 @@ public final class RunningOperator implements AutoCloseable {
     return counter == null ? 0 : counter.count();
   }
 
+  /** The value of a gauge, NaN if it does not exist. */
+  public double gauge(String name, String... tags) {
+    var gauge = metrics.find(name).tags(tags).gauge();
+    return gauge == null ? Double.NaN : gauge.value();
+  }
+
   @Override
   public void close() {
     operator.stop();
