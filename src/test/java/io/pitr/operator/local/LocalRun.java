@@ -165,10 +165,9 @@ public final class LocalRun {
     builder.environment().putAll(env);
     builder.environment().putIfAbsent("PITR_DRIFT_INTERVAL", "30s");
     builder.environment().putIfAbsent("QUARKUS_HTTP_PORT", Integer.toString(freePort(8080)));
-    // A single local process needs no leader election (no Lease namespace outside a cluster).
-    builder
-        .environment()
-        .putIfAbsent("QUARKUS_OPERATOR_SDK_ACTIVATE_LEADER_ELECTION_FOR_PROFILES", "none");
+    // Leader election is always on in the packaged operator; outside a pod, name the Lease's
+    // namespace.
+    builder.environment().putIfAbsent("PITR_LEADER_ELECTION_LEASE_NAMESPACE", NAMESPACE);
     Process operator = builder.start();
     running.add(
         0,
