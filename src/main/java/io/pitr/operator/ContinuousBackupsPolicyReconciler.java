@@ -1,5 +1,6 @@
 package io.pitr.operator;
 
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -45,7 +46,10 @@ import org.jboss.logging.Logger;
  * runs on every event (deletes included) so that only policies with deletionPolicy Disable carry a
  * finalizer.
  */
-@ControllerConfiguration(name = "continuousbackupspolicy", triggerReconcilerOnAllEvents = true)
+@ControllerConfiguration(
+    name = "continuousbackupspolicy",
+    triggerReconcilerOnAllEvents = true,
+    informer = @Informer(itemStore = LeanPolicyStore.class))
 public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousBackupsPolicy> {
 
   /** Held only by policies with deletionPolicy Disable, until PITR is off. */

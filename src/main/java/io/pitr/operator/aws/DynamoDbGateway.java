@@ -11,10 +11,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -114,6 +116,10 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
       count(operation, "Success");
       return observed;
     } catch (SdkException failure) {
+      if (Thread.currentThread().isInterrupted() || failure instanceof AbortedException) {
+        // The operator is stopping: this is not DynamoDB's doing and must not become status.
+        throw new CancellationException(operation + " interrupted: the operator is stopping");
+      }
       AwsCallFailed classified = AwsErrorClassifier.classify(operation, table, failure);
       count(operation, classified.reason().name());
       if (classified.reason() == ConditionReason.Throttled) {

@@ -113,7 +113,8 @@ public final class OperatorBenchmark {
     config.setMaxConcurrentRequestsPerHost(128);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         DynamoDbEmulator emulator =
-            DynamoDbEmulator.start(EmulatorSettings.builder().requestLogCapacity(0).build())) {
+            DynamoDbEmulator.start(
+                EmulatorSettings.builder().requestLogCapacity(100_000).build())) {
       emulator.faults().latency(Duration.ofMillis(latencyMs));
       Scope scope = new Scope(EmulatorSettings.DEFAULT_ACCOUNT_ID, REGION);
       for (int i = 0; i < size; i++) {
@@ -419,8 +420,25 @@ public final class OperatorBenchmark {
 
   /** The packaged operator in its own JVM. */
   private static final class OperatorProcess {
-    /** Like the chart's default container: a 384 MiB limit, 70% of it for the heap. */
-    static final String JVM_OPTIONS = "-XX:MaxRAM=384m -XX:MaxRAMPercentage=70";
+    /** The chart's JVM options, in a container of the chart's default 384 MiB limit. */
+    static final String JVM_OPTIONS = "-XX:MaxRAM=384m " + chartJvmOptions();
+
+    /** JAVA_TOOL_OPTIONS as the Helm chart sets them, so the figures are the chart's. */
+    private static String chartJvmOptions() {
+      try {
+        Matcher options =
+            Pattern.compile("name: JAVA_TOOL_OPTIONS\\s+value: \"([^\"]+)\"")
+                .matcher(
+                    Files.readString(
+                        Path.of("helm", "pitr-operator", "templates", "deployment.yaml")));
+        if (!options.find()) {
+          throw new IllegalStateException("JAVA_TOOL_OPTIONS not found in the chart's deployment");
+        }
+        return options.group(1).replace(" -Djava.io.tmpdir=/tmp", "");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
 
     final Process process;
     final int port;
