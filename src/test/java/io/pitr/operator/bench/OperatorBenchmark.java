@@ -501,8 +501,18 @@ public final class OperatorBenchmark {
       String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
       run(jcmd, Long.toString(process.pid()), "GC.run");
       String heap = run(jcmd, Long.toString(process.pid()), "GC.heap_info");
-      Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
-      long usedKiB = used.find() ? Long.parseLong(used.group(1)) : -1;
+      // The heap's generations (serial: "def new generation", "tenured generation"; G1: one
+      // "garbage-first heap" line), not Metaspace or class space.
+      long usedKiB = 0;
+      Pattern used = Pattern.compile("used (\\d+)K");
+      for (String line : heap.split("\n")) {
+        if (line.contains("generation") || line.contains("heap")) {
+          Matcher match = used.matcher(line);
+          if (match.find()) {
+            usedKiB += Long.parseLong(match.group(1));
+          }
+        }
+      }
       String status = Files.readString(Path.of("/proc", Long.toString(process.pid()), "status"));
       Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
       long rssKiB = rss.find() ? Long.parseLong(rss.group(1)) : -1;
