@@ -139,6 +139,7 @@ public final class OperatorBenchmark {
       result.put("allReadySeconds", round(convergence));
       result.put("reconcilesPerSecond", round(size / convergence));
       result.put("createCalls", calls(emulator.observations()));
+      result.put("operatorReconciles", operator.reconciles());
       result.put("loaded", operator.memory());
 
       emulator.observations().reset();
@@ -156,14 +157,14 @@ public final class OperatorBenchmark {
       result.put("singleChangeUnderLoadMs", percentiles(loaded));
       awaitAllReady(client, size, Duration.ofMinutes(10));
 
-      result.put("steadyState", steadyState(client, emulator, size));
+      result.put("steadyState", steadyState(client, emulator, size, operator));
 
       operator.stop();
       emulator.observations().reset();
       OperatorProcess restarted =
           OperatorProcess.start(kubeconfig, emulator.endpoint(), size, "restart");
       result.put("restartToReadyMs", restarted.startupMillis);
-      result.put("afterRestart", steadyState(client, emulator, size));
+      result.put("afterRestart", steadyState(client, emulator, size, restarted));
       result.put("afterRestartMemory", restarted.memory());
       restarted.stop();
     } finally {
@@ -175,7 +176,9 @@ public final class OperatorBenchmark {
 
   /** Over one drift interval: AWS calls, their spread, and Kubernetes writes (watch events). */
   private Map<String, Object> steadyState(
-      KubernetesClient client, DynamoDbEmulator emulator, int size) throws InterruptedException {
+      KubernetesClient client, DynamoDbEmulator emulator, int size, OperatorProcess operator)
+      throws Exception {
+    Map<String, Double> reconcilesBefore = operator.reconciles();
     AtomicLong modified = new AtomicLong();
     emulator.observations().reset();
     long[] buckets = new long[10];
@@ -210,6 +213,15 @@ public final class OperatorBenchmark {
     steady.put("describesPerPolicy", round(calls.get("DescribeContinuousBackups") / (double) size));
     steady.put("updates", calls.get("UpdateContinuousBackups"));
     steady.put("kubernetesWrites", modified.get());
+    Map<String, Double> reconcilesAfter = operator.reconciles();
+    steady.put(
+        "operatorStatusWrites",
+        reconcilesAfter.getOrDefault("written", 0.0)
+            - reconcilesBefore.getOrDefault("written", 0.0));
+    steady.put(
+        "operatorReconciles",
+        reconcilesAfter.values().stream().mapToDouble(Double::doubleValue).sum()
+            - reconcilesBefore.values().stream().mapToDouble(Double::doubleValue).sum());
     steady.put("describesPerTenthOfInterval", Arrays.stream(buckets).boxed().toList());
     steady.put("measuredFrom", start.toString());
     return steady;
@@ -494,6 +506,26 @@ public final class OperatorBenchmark {
         Thread.sleep(20);
       }
       return new OperatorProcess(process, port, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** pitr_reconciles_total from the operator's Prometheus endpoint, by its status label. */
+    Map<String, Double> reconciles() throws Exception {
+      String metrics =
+          HTTP.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Map<String, Double> byStatus = new LinkedHashMap<>();
+      Matcher line =
+          Pattern.compile(
+                  "^pitr_reconciles_total\\{[^}]*status=\"(\\w+)\"[^}]*} ([0-9.E+]+)$",
+                  Pattern.MULTILINE)
+              .matcher(metrics);
+      while (line.find()) {
+        byStatus.merge(line.group(1), Double.parseDouble(line.group(2)), Double::sum);
+      }
+      return byStatus;
     }
 
     /** RSS from /proc, and the heap in use after a full GC (jcmd). */
