@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.emulator.DynamoDbEmulator;
-import io.pitr.emulator.Observations;
 import io.pitr.emulator.Operation;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySpec;
@@ -197,10 +196,5 @@ public final class Policies {
         .getContinuousBackupsDescription()
         .getPointInTimeRecoveryDescription()
         .getPointInTimeRecoveryStatus();
-  }
-
-  /** The emulator's request log, for assertions that need more than counts. */
-  public List<Observations.RequestRecord> requests() {
-    return emulator.observations().requests();
   }
 }
