@@ -139,8 +139,11 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     boolean ready = lastReason.filter(ConditionReason.InSync::equals).isPresent();
     try {
       if (specChanged) {
-        // Trust the last observation: a change back to what DynamoDB has costs no call.
-        return act(policy, table, desired, PolicyStatusBuilder.lastObserved(status), false);
+        // While Ready, the stored observation is DynamoDB's state, so a change that DynamoDB
+        // already matches costs no call. After a failure it may be stale (the table may be
+        // gone): apply, and let the answer observe.
+        ObservedPitr known = ready ? PolicyStatusBuilder.lastObserved(status) : null;
+        return act(policy, table, desired, known, false);
       }
       if (!ready && lastReason.filter(ConditionReason.PitrStatusChanging::equals).isEmpty()) {
         // A retry: the stored observation may be stale, so apply; the answer observes.

@@ -143,9 +143,9 @@ class ContinuousBackupsPolicyReconcilerIT {
     assertThat(policies.calls("periods", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
 
     // A spec change that leaves the PITR setting as DynamoDB already has it costs nothing.
-    policies.edit(namespace, "periods", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Retain));
+    policies.edit(namespace, "periods", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Disable));
     policies.edit(namespace, "periods", p -> p.getMetadata().getLabels().put("team", "a"));
-    policies.awaitReady(namespace, "periods", 3);
+    policies.awaitReady(namespace, "periods", 4);
     assertThat(policies.calls("periods", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
     assertThat(policies.calls("periods", Operation.DESCRIBE_CONTINUOUS_BACKUPS))
         .as("no Describe for spec changes; at most the drift checks of the elapsed time")
@@ -227,6 +227,34 @@ class ContinuousBackupsPolicyReconcilerIT {
     ContinuousBackupsPolicy ready = policies.awaitReady(namespace, "later", 1);
     assertThat(Policies.period(ready)).isEqualTo(7);
     assertThat(policies.condition(namespace, "later", "Reconciling")).isEmpty();
+  }
+
+  @Test
+  void specChangeAfterAFailureIsNotJudgedOnAStaleObservation() {
+    emulator.createTable(SCOPE, "vanishing");
+    policies.awaitReady(policies.create(namespace, "vanishing", "vanishing", true, 7));
+    outOfBand.deleteTable(r -> r.tableName("vanishing"));
+    policies.awaitCondition(namespace, "vanishing", "Ready", "False", "TableNotFound");
+
+    // The status still holds the last description; a change that leaves the PITR setting
+    // alone must not be judged against it.
+    policies.edit(
+        namespace, "vanishing", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Disable));
+
+    ContinuousBackupsPolicy changed =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> policies.get(namespace, "vanishing"),
+                p -> p.getStatus().getObservedGeneration() == 2);
+    assertThat(PolicyStatusBuilder.ready(changed.getStatus()).orElseThrow().getReason())
+        .isEqualTo("TableNotFound");
+
+    // Left behind, it would keep retrying and take other tests' scripted faults.
+    policies.delete(namespace, "vanishing");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> policies.find(namespace, "vanishing") == null);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.Operation;
@@ -95,16 +96,26 @@ public final class Policies {
     return Objects.requireNonNull(find(namespace, name), namespace + "/" + name + " not found");
   }
 
+  /** Edits a policy, retrying when the operator changed it meanwhile (HTTP 409). */
   public void edit(String namespace, String name, Consumer<ContinuousBackupsPolicy> change) {
-    client
-        .resources(ContinuousBackupsPolicy.class)
-        .inNamespace(namespace)
-        .withName(name)
-        .edit(
-            policy -> {
-              change.accept(policy);
-              return policy;
-            });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(ContinuousBackupsPolicy.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .edit(
+                policy -> {
+                  change.accept(policy);
+                  return policy;
+                });
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   public void delete(String namespace, String name) {
