@@ -378,12 +378,7 @@ final class ControlPlane {
   }
 
   private Table taggedTable(String arn) {
-    Matcher matcher = TABLE_ARN.matcher(arn);
-    if (!matcher.matches()) {
-      throw Validation.invalid("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
-    }
-    TableRef ref = new TableRef(new Scope(matcher.group(2), matcher.group(1)), matcher.group(3));
-    Table table = find(ref);
+    Table table = find(parseTableArn(arn));
     Table.Phase phase = table == null ? Table.Phase.GONE : table.phase(clock.instant());
     if (phase == Table.Phase.GONE || phase == Table.Phase.INVISIBLE) {
       throw AwsErrorType.RESOURCE_NOT_FOUND.exception(
@@ -503,10 +498,14 @@ final class ControlPlane {
     if (!nameOrArn.startsWith("arn:")) {
       return new TableRef(scope, nameOrArn);
     }
-    Matcher matcher = TABLE_ARN.matcher(nameOrArn);
+    return parseTableArn(nameOrArn);
+  }
+
+  /** {@code arn:<partition>:dynamodb:<region>:<account>:table/<name>}, or a ValidationException. */
+  private static TableRef parseTableArn(String arn) {
+    Matcher matcher = TABLE_ARN.matcher(arn);
     if (!matcher.matches()) {
-      throw Validation.invalid(
-          "Invalid TableArn: Invalid ResourceArn provided as input " + nameOrArn);
+      throw Validation.invalid("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
     }
     return new TableRef(new Scope(matcher.group(2), matcher.group(1)), matcher.group(3));
   }

@@ -150,7 +150,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         return act(policy, table, desired, null, false);
       }
       Instant now = clock.instant();
-      Instant due = nextDriftCheck.computeIfAbsent(policy.getMetadata().getUid(), this::firstCheck);
+      Instant due =
+          nextDriftCheck.computeIfAbsent(
+              policy.getMetadata().getUid(),
+              uid -> settings.drift().firstCheck(now, uid, policyCount()));
       if (now.isBefore(due)) {
         return UpdateControl.<ContinuousBackupsPolicy>noUpdate()
             .rescheduleAfter(Duration.between(now, due));
@@ -393,14 +396,6 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return new TableRef(
         region != null && !region.isBlank() ? region : settings.defaultRegion().orElseThrow(),
         policy.getSpec().getTableName());
-  }
-
-  /** First drift check of a policy this process has not checked yet: spread over one interval. */
-  private Instant firstCheck(String uid) {
-    Instant now = clock.instant();
-    Duration interval = settings.drift().effectiveInterval(policyCount());
-    long spread = Math.floorMod(uid == null ? 0 : uid.hashCode(), Math.max(1, interval.toMillis()));
-    return now.plusMillis(spread);
   }
 
   /** Policies this process checks for drift: those it has seen in sync. */

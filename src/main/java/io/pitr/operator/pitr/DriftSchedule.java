@@ -42,6 +42,15 @@ public record DriftSchedule(Duration interval, double jitter, double describesPe
     return lastSync.plusMillis(Math.round(effective.toMillis() * (1 + offset)));
   }
 
+  /**
+   * The first check of a policy this process has not checked yet: at its UID's own point within one
+   * interval from now, so that after a restart the checks spread over the interval instead of
+   * coming all at once.
+   */
+  public Instant firstCheck(Instant now, String uid, int policies) {
+    return now.plusMillis(Math.round(effectiveInterval(policies).toMillis() * unitInterval(uid)));
+  }
+
   /** A stable number in [0, 1) from a string. */
   private static double unitInterval(String uid) {
     long hash = uid == null ? 0 : uid.hashCode() & 0xffffffffL;

@@ -27,6 +27,18 @@ class DriftScheduleTest {
   }
 
   @Test
+  void firstChecksAfterARestartSpreadOverOneInterval() {
+    var offsets =
+        IntStream.range(0, 1000)
+            .mapToObj(i -> UUID.randomUUID().toString())
+            .map(uid -> Duration.between(SYNC, schedule.firstCheck(SYNC, uid, 10)).toSeconds())
+            .toList();
+
+    assertThat(offsets).allSatisfy(s -> assertThat(s).isBetween(0L, 600L));
+    assertThat(offsets).filteredOn(s -> s < 300).hasSizeBetween(400, 600);
+  }
+
+  @Test
   void theSameUidGetsTheSameOffsetAcrossRestarts() {
     String uid = UUID.randomUUID().toString();
 
