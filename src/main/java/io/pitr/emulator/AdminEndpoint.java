@@ -106,8 +106,10 @@ final class AdminEndpoint {
    *  "latencyMillis": {"*": 20},
    *  "backupsUnavailable": [{"table": "orders", "region": "eu-west-1",
    *                          "accountId": "000000000000", "seconds": 30}],
+   *  "pitrStatus": [{"table": "orders", "status": "ENABLING", "seconds": 5}],
    *  "failNext": [{"operation": "UpdateContinuousBackups", "count": 2,
-   *                "error": "ThrottlingException", "message": "optional text"}]}
+   *                "error": "ThrottlingException", "message": "optional text",
+   *                "table": "optional: only calls naming this table"}]}
    * }</pre>
    *
    * "*" stands for every operation. Region and account default to the emulator's own.
@@ -158,6 +160,17 @@ final class AdminEndpoint {
           text(window, "table"),
           Duration.ofMillis(Math.round(number(window, "seconds") * 1000)));
     }
+    for (JsonNode report : json.path("pitrStatus")) {
+      Scope scope =
+          new Scope(
+              report.path("accountId").asText(settings.accountId()),
+              report.path("region").asText(settings.defaultRegion()));
+      faults.reportPitrStatus(
+          scope,
+          text(report, "table"),
+          text(report, "status"),
+          Duration.ofMillis(Math.round(number(report, "seconds") * 1000)));
+    }
     for (JsonNode failure : json.path("failNext")) {
       Operation operation = operation(text(failure, "operation"));
       AwsErrorType error =
@@ -173,7 +186,8 @@ final class AdminEndpoint {
                                   .toList()));
       int count = (int) number(failure, "count");
       String message = failure.path("message").asText(error.defaultMessage());
-      faults.failNext(operation, count, error, message);
+      String table = failure.hasNonNull("table") ? text(failure, "table") : null;
+      faults.failNext(operation, table, count, error, message);
     }
   }
 
@@ -184,6 +198,7 @@ final class AdminEndpoint {
     json.put("operation", record.operation());
     json.put("accountId", record.accountId());
     json.put("region", record.region());
+    json.put("accessKeyId", record.accessKeyId());
     json.put("table", record.table());
     json.put("httpStatus", record.httpStatus());
     json.put("errorCode", record.errorCode());

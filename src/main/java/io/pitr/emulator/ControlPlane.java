@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -434,7 +435,8 @@ final class ControlPlane {
       }
       Table.PitrState state =
           table.updatePitr(enabled, period, settings.enableWithoutPeriod(), now);
-      return continuousBackupsResponse(true, state);
+      return continuousBackupsResponse(
+          true, state, faults.reportedPitrStatus(ref.scope(), ref.name(), now));
     }
   }
 
@@ -450,8 +452,11 @@ final class ControlPlane {
     Table.Phase phase = table == null ? Table.Phase.GONE : table.phase(now);
     return switch (phase) {
       case INVISIBLE, DELETING, GONE -> throw tableNotFound(tableName);
-      case CREATING, BACKUPS_PENDING -> continuousBackupsResponse(false, Table.PitrState.DISABLED);
-      default -> continuousBackupsResponse(true, table.pitrState(now));
+      case CREATING, BACKUPS_PENDING ->
+          continuousBackupsResponse(false, Table.PitrState.DISABLED, Optional.empty());
+      default ->
+          continuousBackupsResponse(
+              true, table.pitrState(now), faults.reportedPitrStatus(ref.scope(), ref.name(), now));
     };
   }
 
@@ -464,12 +469,17 @@ final class ControlPlane {
         "Backups are being enabled for the table: " + tableName + ". Please retry later");
   }
 
+  /** The description; {@code reported}: a status a fault reports instead of the table's own. */
   private static ObjectNode continuousBackupsResponse(
-      boolean backupsEnabled, Table.PitrState state) {
+      boolean backupsEnabled, Table.PitrState state, Optional<String> reported) {
     ObjectNode response = JSON.objectNode();
     ObjectNode description = response.putObject("ContinuousBackupsDescription");
     description.put("ContinuousBackupsStatus", backupsEnabled ? "ENABLED" : "DISABLED");
     ObjectNode pitr = description.putObject("PointInTimeRecoveryDescription");
+    if (reported.isPresent()) {
+      pitr.put("PointInTimeRecoveryStatus", reported.get());
+      return response;
+    }
     pitr.put("PointInTimeRecoveryStatus", state.enabled() ? "ENABLED" : "DISABLED");
     if (state.enabled()) {
       pitr.put("RecoveryPeriodInDays", state.recoveryPeriodDays());

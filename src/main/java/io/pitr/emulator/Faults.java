@@ -31,6 +31,7 @@ public final class Faults {
   private final Map<Operation, Duration> latencies = new ConcurrentHashMap<>();
   private volatile Duration latencyForAll = Duration.ZERO;
   private final Map<TableKey, Instant> backupsUnavailableUntil = new ConcurrentHashMap<>();
+  private final Map<TableKey, StatusReport> pitrStatusReports = new ConcurrentHashMap<>();
   private final Map<Operation, Deque<ScriptedFailure>> scriptedFailures =
       new EnumMap<>(Operation.class);
 
@@ -95,6 +96,16 @@ public final class Faults {
 
   /** The next {@code count} calls of {@code operation} fail with {@code error} and the message. */
   public Faults failNext(Operation operation, int count, AwsErrorType error, String message) {
+    return failNext(operation, null, count, error, message);
+  }
+
+  /**
+   * The next {@code count} calls of {@code operation} naming {@code table} (by name or ARN; null:
+   * any table) fail with {@code error} and the message. Scoped to a table, a fault cannot be taken
+   * by calls about other tables, such as those of other tests sharing the emulator.
+   */
+  public Faults failNext(
+      Operation operation, String table, int count, AwsErrorType error, String message) {
     if (count < 0) {
       throw new IllegalArgumentException("count must not be negative");
     }
@@ -102,9 +113,23 @@ public final class Faults {
       Deque<ScriptedFailure> queue =
           scriptedFailures.computeIfAbsent(operation, key -> new ArrayDeque<>());
       for (int i = 0; i < count; i++) {
-        queue.addLast(new ScriptedFailure(error, message));
+        queue.addLast(new ScriptedFailure(table, error, message));
       }
     }
+    return this;
+  }
+
+  /**
+   * DescribeContinuousBackups and UpdateContinuousBackups report {@code status} as the table's
+   * PointInTimeRecoveryStatus, without a period or restorable times, for {@code duration} of the
+   * emulator's clock. Live DynamoDB answers only ENABLED or DISABLED today (its documentation once
+   * named ENABLING): this is for testing how a client treats a value it does not know. An update
+   * still takes effect underneath.
+   */
+  public Faults reportPitrStatus(Scope scope, String tableName, String status, Duration duration) {
+    pitrStatusReports.put(
+        new TableKey(scope, tableName),
+        new StatusReport(status, clock.instant().plus(requireNotNegative(duration))));
     return this;
   }
 
@@ -117,6 +142,7 @@ public final class Faults {
     latencies.clear();
     latencyForAll = Duration.ZERO;
     backupsUnavailableUntil.clear();
+    pitrStatusReports.clear();
     synchronized (scriptedFailures) {
       scriptedFailures.clear();
     }
@@ -137,13 +163,26 @@ public final class Faults {
     backupsUnavailableUntil.forEach(
         (key, until) -> unavailable.put(key.scope().tableArn(key.tableName()), until.toString()));
     description.put("backupsUnavailableUntil", unavailable);
+    Map<String, Object> reported = new LinkedHashMap<>();
+    pitrStatusReports.forEach(
+        (key, report) ->
+            reported.put(
+                key.scope().tableArn(key.tableName()),
+                Map.of("status", report.status(), "until", report.until().toString())));
+    description.put("pitrStatus", reported);
     Map<String, Object> scripted = new LinkedHashMap<>();
     synchronized (scriptedFailures) {
       scriptedFailures.forEach(
           (operation, queue) ->
               scripted.put(
                   operation.apiName(),
-                  queue.stream().map(failure -> failure.error().code()).toList()));
+                  queue.stream()
+                      .map(
+                          failure ->
+                              failure.table() == null
+                                  ? failure.error().code()
+                                  : failure.error().code() + " on " + failure.table())
+                      .toList()));
     }
     description.put("failNext", scripted);
     return description;
@@ -156,13 +195,21 @@ public final class Faults {
     return specific == null ? latencyForAll : latencyForAll.plus(specific);
   }
 
-  /** The error to answer instead of handling the call, if a fault says so. */
-  Optional<AwsErrorException> injectedError(Operation operation, Scope scope) {
+  /**
+   * The error to answer instead of handling the call, if a fault says so; {@code table} is the
+   * table the request names (name or ARN), if any.
+   */
+  Optional<AwsErrorException> injectedError(Operation operation, Scope scope, String table) {
     synchronized (scriptedFailures) {
       Deque<ScriptedFailure> queue = scriptedFailures.get(operation);
-      ScriptedFailure scripted = queue == null ? null : queue.pollFirst();
-      if (scripted != null) {
-        return Optional.of(new AwsErrorException(scripted.error(), scripted.message()));
+      if (queue != null) {
+        for (var scripted = queue.iterator(); scripted.hasNext(); ) {
+          ScriptedFailure failure = scripted.next();
+          if (failure.appliesTo(table)) {
+            scripted.remove();
+            return Optional.of(new AwsErrorException(failure.error(), failure.message()));
+          }
+        }
       }
     }
     Double rate = throttleRates.get(operation);
@@ -189,6 +236,14 @@ public final class Faults {
     return until != null && now.isBefore(until);
   }
 
+  /** The PointInTimeRecoveryStatus to report for the table instead of its own, if any. */
+  Optional<String> reportedPitrStatus(Scope scope, String tableName, Instant now) {
+    StatusReport report = pitrStatusReports.get(new TableKey(scope, tableName));
+    return report != null && now.isBefore(report.until())
+        ? Optional.of(report.status())
+        : Optional.empty();
+  }
+
   private static Map<String, Object> byName(Map<Operation, Double> values) {
     Map<String, Object> named = new LinkedHashMap<>();
     values.forEach((operation, value) -> named.put(operation.apiName(), value));
@@ -212,7 +267,15 @@ public final class Faults {
 
   private record TableKey(Scope scope, String tableName) {}
 
-  private record ScriptedFailure(AwsErrorType error, String message) {}
+  private record ScriptedFailure(String table, AwsErrorType error, String message) {
+    boolean appliesTo(String named) {
+      return table == null
+          || table.equals(named)
+          || (named != null && named.endsWith(":table/" + table));
+    }
+  }
+
+  private record StatusReport(String status, Instant until) {}
 
   /** Allows {@code rate} calls a second on average, with bursts of up to one second's worth. */
   private static final class TokenBucket {

@@ -128,7 +128,8 @@ final class HttpFrontEnd {
     }
     String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    Scope scope = scopeOf(authorization);
+    String[] credential = credentialOf(authorization);
+    Scope scope = scopeOf(credential);
     Optional<Operation> operation = Operation.fromTarget(target);
     ObjectNode request = null;
     AwsErrorException error = null;
@@ -142,7 +143,8 @@ final class HttpFrontEnd {
       if (operation.isEmpty()) {
         throw AwsErrorType.UNKNOWN_OPERATION.exception(null);
       }
-      Optional<AwsErrorException> injected = faults.injectedError(operation.get(), scope);
+      Optional<AwsErrorException> injected =
+          faults.injectedError(operation.get(), scope, tableNamed(parseQuietly(requestBytes)));
       if (injected.isPresent()) {
         throw injected.get();
       }
@@ -167,6 +169,7 @@ final class HttpFrontEnd {
         operation.orElse(null),
         target,
         scope,
+        credential.length >= 1 ? credential[0] : null,
         tableNamed(request != null ? request : parseQuietly(requestBytes)),
         status,
         error == null ? null : error.type().code(),
@@ -205,29 +208,33 @@ final class HttpFrontEnd {
   }
 
   /**
-   * The account and region from the SigV4 credential scope ({@code Credential=AKID/date/region/
-   * service/aws4_request}). The signature is not checked (spec 2.5). A 12-digit access key id is
-   * taken as the account, so tests can act in several accounts.
+   * The parts of the SigV4 credential ({@code Credential=AKID/date/region/service/aws4_request}),
+   * empty when the request is not signed. The signature is not checked (spec 2.5).
    */
-  private Scope scopeOf(String authorization) {
+  private static String[] credentialOf(String authorization) {
+    int start = authorization == null ? -1 : authorization.indexOf("Credential=");
+    if (start < 0) {
+      return new String[0];
+    }
+    int end = authorization.indexOf(',', start);
+    return authorization
+        .substring(start + "Credential=".length(), end < 0 ? authorization.length() : end)
+        .trim()
+        .split("/");
+  }
+
+  /**
+   * The account and region from the credential scope. A 12-digit access key id is taken as the
+   * account, so tests can act in several accounts.
+   */
+  private Scope scopeOf(String[] credential) {
     String accountId = settings.accountId();
     String region = settings.defaultRegion();
-    if (authorization != null) {
-      int start = authorization.indexOf("Credential=");
-      if (start >= 0) {
-        int end = authorization.indexOf(',', start);
-        String[] credential =
-            authorization
-                .substring(start + "Credential=".length(), end < 0 ? authorization.length() : end)
-                .trim()
-                .split("/");
-        if (credential.length >= 3 && !credential[2].isEmpty()) {
-          region = credential[2];
-        }
-        if (credential.length >= 1 && credential[0].matches("\\d{12}")) {
-          accountId = credential[0];
-        }
-      }
+    if (credential.length >= 3 && !credential[2].isEmpty()) {
+      region = credential[2];
+    }
+    if (credential.length >= 1 && credential[0].matches("\\d{12}")) {
+      accountId = credential[0];
     }
     return new Scope(accountId, region);
   }

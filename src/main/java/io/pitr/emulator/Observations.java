@@ -68,6 +68,7 @@ public final class Observations {
       Operation operation,
       String target,
       Scope scope,
+      String accessKeyId,
       String table,
       int httpStatus,
       String errorCode,
@@ -87,6 +88,7 @@ public final class Observations {
             operation != null ? operation.apiName() : target,
             scope.accountId(),
             scope.region(),
+            accessKeyId,
             table,
             httpStatus,
             errorCode,
@@ -107,6 +109,8 @@ public final class Observations {
    * @param operation the operation name, or the raw X-Amz-Target for unknown ones
    * @param accountId the account it acted in
    * @param region the region it acted in
+   * @param accessKeyId the access key id it was signed with, null if unsigned (who called, as
+   *     CloudTrail records it)
    * @param table the table it named (TableName or ResourceArn), if any
    * @param httpStatus the status answered
    * @param errorCode the error code answered, null on success
@@ -118,6 +122,7 @@ public final class Observations {
       String operation,
       String accountId,
       String region,
+      String accessKeyId,
       String table,
       int httpStatus,
       String errorCode,

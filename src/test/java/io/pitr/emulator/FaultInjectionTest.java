@@ -19,6 +19,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsUnavailableException;
 import software.amazon.awssdk.services.dynamodb.model.InternalServerErrorException;
+import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryStatus;
 
 /** Faults the emulator injects, and what it observes, through its Java API and admin endpoint. */
 class FaultInjectionTest {
@@ -63,6 +64,74 @@ class FaultInjectionTest {
     enable();
     assertThat(emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
     assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isZero();
+  }
+
+  @Test
+  void scriptedFailuresScopedToATableAreTakenOnlyByCallsNamingIt() {
+    emulator.createTable(SCOPE, "payments");
+    emulator
+        .faults()
+        .failNext(
+            Operation.UPDATE_CONTINUOUS_BACKUPS,
+            "payments",
+            1,
+            AwsErrorType.INTERNAL_SERVER_ERROR,
+            "only payments");
+
+    enable();
+    assertThatThrownBy(() -> enable("arn:aws:dynamodb:eu-west-1:000000000000:table/payments"))
+        .as("an ARN names the table too")
+        .isInstanceOfSatisfying(
+            InternalServerErrorException.class,
+            e -> assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("only payments"));
+    enable("payments");
+    assertThat(emulator.observations().requests())
+        .extracting(Observations.RequestRecord::errorCode)
+        .containsExactly(null, "InternalServerError", null);
+  }
+
+  @Test
+  void aReportedPitrStatusReplacesTheTablesOwnForAWhile() {
+    emulator.faults().reportPitrStatus(SCOPE, "orders", "ENABLING", Duration.ofSeconds(30));
+
+    var answered =
+        dynamoDb
+            .updateContinuousBackups(
+                r ->
+                    r.tableName("orders")
+                        .pointInTimeRecoverySpecification(
+                            s -> s.pointInTimeRecoveryEnabled(true).recoveryPeriodInDays(7)))
+            .continuousBackupsDescription()
+            .pointInTimeRecoveryDescription();
+    assertThat(answered.pointInTimeRecoveryStatusAsString()).isEqualTo("ENABLING");
+    assertThat(answered.pointInTimeRecoveryStatus())
+        .as("a value the SDK does not know")
+        .isEqualTo(PointInTimeRecoveryStatus.UNKNOWN_TO_SDK_VERSION);
+    assertThat(answered.recoveryPeriodInDays()).isNull();
+
+    clock.advance(Duration.ofSeconds(30));
+
+    var described =
+        dynamoDb
+            .describeContinuousBackups(r -> r.tableName("orders"))
+            .continuousBackupsDescription()
+            .pointInTimeRecoveryDescription();
+    assertThat(described.pointInTimeRecoveryStatusAsString())
+        .as("the update took effect underneath")
+        .isEqualTo("ENABLED");
+    assertThat(described.recoveryPeriodInDays()).isEqualTo(7);
+  }
+
+  @Test
+  void theRequestLogTellsCallersApartByAccessKey() {
+    try (DynamoDbClient other = EmulatorClients.client(emulator, "eu-west-1", "someone-else")) {
+      other.describeContinuousBackups(r -> r.tableName("orders"));
+    }
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+
+    assertThat(emulator.observations().requests())
+        .extracting(Observations.RequestRecord::accessKeyId)
+        .containsExactly("someone-else", EmulatorClients.ACCESS_KEY);
   }
 
   @Test
@@ -133,7 +202,14 @@ class FaultInjectionTest {
             "{\"failNext\":[{\"operation\":\"UpdateContinuousBackups\",\"count\":1,"
                 + "\"error\":\"ThrottlingException\"}],"
                 + "\"backupsUnavailable\":[{\"table\":\"orders\",\"region\":\"eu-west-1\","
-                + "\"seconds\":60}]}");
+                + "\"seconds\":60}],"
+                + "\"pitrStatus\":[{\"table\":\"payments\",\"status\":\"ENABLING\","
+                + "\"seconds\":5}]}");
+    assertThat(
+            faults
+                .at("/pitrStatus/arn:aws:dynamodb:us-east-1:000000000000:table~1payments/status")
+                .asText())
+        .isEqualTo("ENABLING");
     assertThat(faults.at("/failNext/UpdateContinuousBackups/0").asText())
         .isEqualTo("ThrottlingException");
 
@@ -150,6 +226,7 @@ class FaultInjectionTest {
     assertThat(requests).hasSize(3);
     assertThat(requests.get(0).get("errorCode").asText()).isEqualTo("ThrottlingException");
     assertThat(requests.get(2).get("httpStatus").asInt()).isEqualTo(200);
+    assertThat(requests.get(2).get("accessKeyId").asText()).isEqualTo(EmulatorClients.ACCESS_KEY);
 
     admin("DELETE", "calls", null);
     assertThat(admin("GET", "calls", null).get("UpdateContinuousBackups").asLong()).isZero();
@@ -167,9 +244,13 @@ class FaultInjectionTest {
   }
 
   private void enable() {
+    enable("orders");
+  }
+
+  private void enable(String table) {
     dynamoDb.updateContinuousBackups(
         r ->
-            r.tableName("orders")
+            r.tableName(table)
                 .pointInTimeRecoverySpecification(
                     s -> s.pointInTimeRecoveryEnabled(true).recoveryPeriodInDays(7)));
   }
