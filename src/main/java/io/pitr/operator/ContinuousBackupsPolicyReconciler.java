@@ -1,13 +1,17 @@
 package io.pitr.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
@@ -15,15 +19,17 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.aws.AwsCallFailed;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
-import io.pitr.operator.aws.TableRef;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
-import io.pitr.operator.pitr.ObservedPitr;
 import io.pitr.operator.pitr.PitrPlan;
+import io.pitr.operator.pitr.ReconcilerSettings;
+import io.pitr.operator.pitr.Reconciliation;
+import io.pitr.operator.pitr.Reconciliation.Answer;
+import io.pitr.operator.pitr.Reconciliation.Call;
+import io.pitr.operator.pitr.Reconciliation.Event;
+import io.pitr.operator.pitr.Reconciliation.Verdict;
+import io.pitr.operator.pitr.TableRef;
 import io.pitr.operator.status.PolicyStatusBuilder;
-import io.pitr.operator.status.PolicyStatusBuilder.NotReady;
-import io.pitr.operator.status.PolicyStatusBuilder.Outcome;
-import io.pitr.operator.status.PolicyStatusBuilder.Synced;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,23 +40,26 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * Reconciles ContinuousBackupsPolicy resources: read the spec, observe DynamoDB only when needed,
- * plan (pure), act through the gateway, build the status (pure), and say when to look again.
+ * Reconciles ContinuousBackupsPolicy resources: reads the policy and what the cache knows of other
+ * policies naming its table, lets {@link Reconciliation} decide (pure), makes the AWS calls it asks
+ * for through the gateway, and reports: status, events, metrics, when to look again.
  *
- * <p>A spec change costs one UpdateContinuousBackups, whose answer is the observation. Drift is
- * looked for with one DescribeContinuousBackups per policy per drift interval, under a rate shared
- * by all policies of a region. At most two AWS calls are made per reconciliation. Reconciliation
- * runs on every event (deletes included) so that only policies with deletionPolicy Disable carry a
- * finalizer.
+ * <p>Reconciliation runs on every event, deletes included, so that only policies with
+ * deletionPolicy Disable carry a finalizer; the packaged operator registers it so (see {@link
+ * OperatorProducers#operator}).
  */
 @ControllerConfiguration(
-    name = "continuousbackupspolicy",
+    name = ContinuousBackupsPolicyReconciler.NAME,
     triggerReconcilerOnAllEvents = true,
     informer = @Informer(itemStore = LeanPolicyStore.class))
 public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousBackupsPolicy> {
+
+  /** The controller's name, also in quarkus.operator-sdk.controllers.NAME.* properties. */
+  public static final String NAME = "continuousbackupspolicy";
 
   /** Held only by policies with deletionPolicy Disable, until PITR is off. */
   public static final String FINALIZER = "dynamodb.pitr.io/disable-pitr-on-delete";
@@ -60,9 +69,14 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
 
   private final ContinuousBackupsGateway gateway;
   private final ReconcilerSettings settings;
+  private final Reconciliation reconciliation;
   private final PolicyEvents events;
   private final Clock clock;
   private final MeterRegistry metrics;
+
+  /** Wakes the policies that stand by for a table when the policy managing it goes. */
+  private final SimpleInboundEventSource<ContinuousBackupsPolicy> successors =
+      new SimpleInboundEventSource<>("successors");
 
   /** When each policy (by UID) is next due for a drift check; rebuilt, spread out, on restart. */
   private final Map<String, Instant> nextDriftCheck = new ConcurrentHashMap<>();
@@ -79,6 +93,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       MeterRegistry metrics) {
     this.gateway = gateway;
     this.settings = settings;
+    // Each reconciler thread draws its jitter from its own ThreadLocalRandom.
+    this.reconciliation =
+        new Reconciliation(settings, () -> ThreadLocalRandom.current().nextLong());
     this.events = events;
     this.clock = clock;
     this.metrics = metrics;
@@ -97,248 +114,157 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   public UpdateControl<ContinuousBackupsPolicy> reconcile(
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     if (context.isPrimaryResourceDeleted()) {
-      nextDriftCheck.remove(policy.getMetadata().getUid());
-      reasons.remove(policy.getMetadata().getUid());
+      forget(policy);
+      wakeSuccessors(policy, context);
       return UpdateControl.noUpdate();
     }
     if (policy.isMarkedForDeletion()) {
       return deleting(policy, context);
     }
     syncFinalizer(policy, context);
-
-    Optional<String> invalid = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
-    if (invalid.isPresent()) {
-      return finish(policy, new NotReady(ConditionReason.InvalidSpec, invalid.get()), null, null);
-    }
-    TableRef table = tableOf(policy);
-    Optional<ContinuousBackupsPolicy> owner = ownerOf(table, context);
-    if (owner.isPresent() && !isSame(owner.get(), policy)) {
-      String message =
-          "Table "
-              + table
-              + " is managed by "
-              + owner.get().getMetadata().getNamespace()
-              + "/"
-              + owner.get().getMetadata().getName()
-              + "; this policy takes over if that one is deleted.";
-      return finish(
-          policy, new NotReady(ConditionReason.Conflict, message), null, settings.conflict());
-    }
-    return reconcileTable(policy, table, context);
-  }
-
-  private UpdateControl<ContinuousBackupsPolicy> reconcileTable(
-      ContinuousBackupsPolicy policy, TableRef table, Context<ContinuousBackupsPolicy> context) {
-    DesiredPitr desired = DesiredPitr.of(policy.getSpec().getPointInTimeRecoverySpecification());
+    Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
+    TableRef table = invalidity.isEmpty() ? tableOf(policy) : null;
     ContinuousBackupsPolicyStatus status = policy.getStatus();
-    boolean specChanged =
-        status == null
-            || !policy.getMetadata().getGeneration().equals(status.getObservedGeneration());
-    Optional<ConditionReason> lastReason =
-        PolicyStatusBuilder.ready(status).flatMap(c -> reasonNamed(c.getReason()));
-    boolean ready = lastReason.filter(ConditionReason.InSync::equals).isPresent();
-    try {
-      if (specChanged) {
-        // While Ready, the stored observation is DynamoDB's state, so a change that DynamoDB
-        // already matches costs no call. After a failure it may be stale (the table may be
-        // gone): apply, and let the answer observe.
-        ObservedPitr known = ready ? PolicyStatusBuilder.lastObserved(status) : null;
-        return act(policy, table, desired, known, false);
-      }
-      if (!ready && lastReason.filter(ConditionReason.PitrStatusChanging::equals).isEmpty()) {
-        // A retry: the stored observation may be stale, so apply; the answer observes.
-        return act(policy, table, desired, null, false);
-      }
-      Instant now = clock.instant();
-      Instant due =
-          nextDriftCheck.computeIfAbsent(
-              policy.getMetadata().getUid(),
-              uid -> settings.drift().firstCheck(now, uid, policyCount()));
-      if (now.isBefore(due)) {
-        return UpdateControl.<ContinuousBackupsPolicy>noUpdate()
-            .rescheduleAfter(Duration.between(now, due));
-      }
-      Optional<Duration> wait = gateway.reserveDescribe(table);
-      if (wait.isPresent()) {
-        return UpdateControl.<ContinuousBackupsPolicy>noUpdate()
-            .rescheduleAfter(jittered(wait.get()));
-      }
-      return act(policy, table, desired, gateway.describe(table), true);
-    } catch (AwsCallFailed failure) {
-      return failed(policy, failure);
-    }
-  }
-
-  /** Plans against {@code observed} and applies if needed; {@code fresh}: observed just now. */
-  private UpdateControl<ContinuousBackupsPolicy> act(
-      ContinuousBackupsPolicy policy,
-      TableRef table,
-      DesiredPitr desired,
-      ObservedPitr observed,
-      boolean fresh)
-      throws AwsCallFailed {
-    PitrPlan.Decision decision = PitrPlan.plan(desired, observed);
-    if (decision instanceof PitrPlan.InSync inSync) {
-      return finish(policy, new Synced(inSync.observed()), fresh ? observed : null, null);
-    }
-    if (decision instanceof PitrPlan.Wait wait) {
-      return finish(
-          policy, new NotReady(wait.reason(), wait.message()), fresh ? observed : null, null);
-    }
-    ObservedPitr applied = gateway.update(table, desired);
-    boolean wasReady =
-        PolicyStatusBuilder.ready(policy.getStatus())
-            .filter(c -> ConditionReason.InSync.name().equals(c.getReason()))
-            .isPresent();
-    if (fresh) {
-      String message =
-          "Point-in-time recovery of table "
-              + table
-              + " was "
-              + observed.describe()
-              + " outside the operator; set back to "
-              + desired.describe()
-              + ".";
-      LOG.infof("%s: %s", name(policy), message);
-      events.record(policy, ConditionReason.DriftCorrected, message);
-      metrics.counter("pitr.drift.corrections", "region", table.region()).increment();
-    } else if (wasReady) {
-      // Ready stays True, so no transition event would tell of the change.
-      events.record(
-          policy,
-          ConditionReason.Applied,
-          "Point-in-time recovery of table " + table + " set to " + desired.describe() + ".");
-    }
-    PitrPlan.Decision after = PitrPlan.plan(desired, applied);
-    Outcome outcome =
-        after instanceof PitrPlan.InSync
-            ? new Synced(applied)
-            : new NotReady(
-                ConditionReason.PitrStatusChanging,
-                "DynamoDB answered "
-                    + applied.describe()
-                    + " to a request for "
-                    + desired.describe()
-                    + ".");
-    return finish(policy, outcome, applied, null);
-  }
-
-  private UpdateControl<ContinuousBackupsPolicy> failed(
-      ContinuousBackupsPolicy policy, AwsCallFailed failure) {
-    return finish(policy, new NotReady(failure.reason(), failure.getMessage()), null, null);
+    String uid = policy.getMetadata().getUid();
+    var facts =
+        new Reconciliation.Facts(
+            uid,
+            table,
+            invalidity,
+            invalidity.isEmpty()
+                ? DesiredPitr.of(policy.getSpec().getPointInTimeRecoverySpecification())
+                : null,
+            status == null
+                || !policy.getMetadata().getGeneration().equals(status.getObservedGeneration()),
+            PolicyStatusBuilder.lastObserved(status),
+            PolicyStatusBuilder.readyReason(status),
+            PolicyStatusBuilder.failingSince(status),
+            table == null ? Optional.empty() : managerOf(table, context, policy).map(this::name),
+            Optional.ofNullable(nextDriftCheck.get(uid)),
+            Math.max(1, nextDriftCheck.size()));
+    Verdict verdict = reconciliation.reconcile(facts, clock.instant(), this::call);
+    verdict.driftCheckDue().ifPresent(due -> nextDriftCheck.put(uid, due));
+    return report(policy, verdict);
   }
 
   /**
-   * Writes the status if it changed, records an event when the Ready reason changes, and says when
-   * to look again ({@code retryAfter} overrides the reason's own schedule).
+   * The safety net: whatever fails outside DynamoDB (the Kubernetes API, an object the operator
+   * cannot handle, a bug) is said in status, and the Java Operator SDK retries with the backoff the
+   * operator registers it with (never giving up, never waiting longer than the maximum backoff).
    */
-  private UpdateControl<ContinuousBackupsPolicy> finish(
-      ContinuousBackupsPolicy policy, Outcome outcome, ObservedPitr observed, Duration retryAfter) {
-    Instant now = clock.instant();
+  @Override
+  public ErrorStatusUpdateControl<ContinuousBackupsPolicy> updateErrorStatus(
+      ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context, Exception e) {
+    String message = "Reconciliation failed and is retried: " + describe(e);
+    LOG.warnf(e, "%s: %s", name(policy), message);
+    Verdict verdict =
+        reconciliation.failed(PolicyStatusBuilder.readyReason(policy.getStatus()), message);
+    ContinuousBackupsPolicyStatus status = record(policy, verdict);
+    if (status.equals(policy.getStatus())) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    policy.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(policy);
+  }
+
+  private UpdateControl<ContinuousBackupsPolicy> deleting(
+      ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
+    nextDriftCheck.remove(policy.getMetadata().getUid());
+    Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
+    TableRef table = invalidity.isEmpty() ? tableOf(policy) : null;
+    var departure =
+        new Reconciliation.Departure(
+            policy.hasFinalizer(FINALIZER),
+            policy.getSpec() != null
+                && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable,
+            table,
+            table == null ? Optional.empty() : managerOf(table, context, policy).map(this::name),
+            table == null
+                ? Optional.empty()
+                : policiesNaming(table, context)
+                    .filter(other -> !isSame(other, policy) && !other.isMarkedForDeletion())
+                    .min(OLDEST_FIRST)
+                    .map(this::name),
+            PolicyStatusBuilder.readyReason(policy.getStatus()),
+            PolicyStatusBuilder.failingSince(policy.getStatus()));
+    Reconciliation.Leave leave = reconciliation.leave(departure, clock.instant(), this::call);
+    if (leave instanceof Reconciliation.Stay stay) {
+      return report(policy, stay.verdict());
+    }
+    for (Event event : ((Reconciliation.Release) leave).events()) {
+      LOG.infof("%s (table %s): %s", name(policy), table, event.message());
+      events.record(policy, event.reason(), event.message());
+    }
+    if (policy.hasFinalizer(FINALIZER)) {
+      PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /** Makes a call the decision asks for, through the gateway. */
+  private Answer call(Call call) {
+    try {
+      if (call instanceof Reconciliation.Describe describe) {
+        Optional<Duration> wait = gateway.reserveDescribe(describe.table());
+        if (wait.isPresent()) {
+          return new Reconciliation.Deferred(wait.get());
+        }
+        return new Reconciliation.Answered(gateway.describe(describe.table()));
+      }
+      Reconciliation.Update update = (Reconciliation.Update) call;
+      return new Reconciliation.Answered(gateway.update(update.table(), update.desired()));
+    } catch (AwsCallFailed failure) {
+      return new Reconciliation.Failed(failure.reason(), failure.getMessage());
+    }
+  }
+
+  /** Writes the status if it changed, records events and metrics, and says when to look again. */
+  private UpdateControl<ContinuousBackupsPolicy> report(
+      ContinuousBackupsPolicy policy, Verdict verdict) {
+    if (verdict.outcome().isEmpty()) {
+      return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
+    }
+    ContinuousBackupsPolicyStatus previous = policy.getStatus();
+    ContinuousBackupsPolicyStatus status = record(policy, verdict);
+    LOG.debugf("%s: %s, next look in %s", name(policy), verdict.outcome().get(), verdict.next());
+    if (status.equals(previous)) {
+      return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
+    }
+    policy.setStatus(status);
+    return UpdateControl.patchStatus(policy).rescheduleAfter(verdict.next());
+  }
+
+  /** The verdict's status, with its events, log lines and metrics recorded. */
+  private ContinuousBackupsPolicyStatus record(ContinuousBackupsPolicy policy, Verdict verdict) {
+    var outcome = verdict.outcome().orElseThrow();
     ContinuousBackupsPolicyStatus previous = policy.getStatus();
     ContinuousBackupsPolicyStatus status =
         PolicyStatusBuilder.build(
             previous,
             policy.getMetadata().getGeneration(),
             outcome,
-            observed,
-            now,
+            verdict.observed(),
+            clock.instant(),
             settings.statusRefreshAfter());
-    String previousReason =
-        PolicyStatusBuilder.ready(previous).map(c -> c.getReason()).orElse(null);
-    ConditionReason reason =
-        outcome instanceof NotReady notReady ? notReady.reason() : ConditionReason.InSync;
-    if (!reason.name().equals(previousReason)) {
-      String message = PolicyStatusBuilder.ready(status).orElseThrow().getMessage();
+    for (Event event : verdict.events()) {
       LOG.infof(
-          "%s (table %s): %s: %s", name(policy), policy.getSpec().getTableName(), reason, message);
-      events.record(policy, reason, message);
+          "%s (table %s): %s: %s",
+          name(policy), policy.getSpec().getTableName(), event.reason(), event.message());
+      events.record(policy, event.reason(), event.message());
+      if (event.reason() == ConditionReason.DriftCorrected) {
+        metrics.counter("pitr.drift.corrections", "region", tableOf(policy).region()).increment();
+      }
     }
-    reasons.put(policy.getMetadata().getUid(), reason);
+    reasons.put(policy.getMetadata().getUid(), outcome.reason());
     metrics
         .counter(
             "pitr.reconciles",
             "outcome",
-            reason.name(),
+            outcome.reason().name(),
             "status",
             status.equals(previous) ? "unchanged" : "written")
         .increment();
-    Duration next = retryAfter != null ? retryAfter : nextLook(policy, reason, previous, now);
-    if (reason == ConditionReason.InSync && observed != null) {
-      nextDriftCheck.put(policy.getMetadata().getUid(), now.plus(next));
-    }
-    LOG.debugf("%s: %s, next look in %s", name(policy), reason, next);
-    if (status.equals(previous)) {
-      return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(next);
-    }
-    policy.setStatus(status);
-    return UpdateControl.patchStatus(policy).rescheduleAfter(next);
-  }
-
-  /** How long until the policy should be looked at again, given why it is where it is. */
-  private Duration nextLook(
-      ContinuousBackupsPolicy policy,
-      ConditionReason reason,
-      ContinuousBackupsPolicyStatus previous,
-      Instant now) {
-    return switch (reason) {
-      case InSync -> {
-        Instant due = settings.drift().nextCheck(now, policy.getMetadata().getUid(), policyCount());
-        yield Duration.between(now, due);
-      }
-      case TableNotFound -> jittered(settings.tableNotFound());
-      case BackupsNotYetAvailable, PitrStatusChanging ->
-          jittered(settings.backupsNotYetAvailable());
-      case Throttled, AwsServerError, EndpointUnreachable -> backoff(previous, now);
-      case AccessDenied, InvalidSpec -> jittered(settings.stalled());
-      case Conflict -> jittered(settings.conflict());
-      case Applied, DriftCorrected, DisabledOnDelete ->
-          throw new IllegalArgumentException(reason + " is not a condition reason");
-    };
-  }
-
-  /**
-   * Exponential backoff without stored state: wait about as long as the policy has been failing,
-   * between the initial and the maximum backoff, with ±20% jitter.
-   */
-  private Duration backoff(ContinuousBackupsPolicyStatus previous, Instant now) {
-    Duration failingFor =
-        PolicyStatusBuilder.ready(previous)
-            .filter(c -> "False".equals(c.getStatus()))
-            .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), now))
-            .orElse(Duration.ZERO);
-    Duration wait =
-        failingFor.compareTo(settings.initialBackoff()) < 0
-            ? settings.initialBackoff()
-            : failingFor;
-    return jittered(wait.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait);
-  }
-
-  private UpdateControl<ContinuousBackupsPolicy> deleting(
-      ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
-    nextDriftCheck.remove(policy.getMetadata().getUid());
-    if (!policy.hasFinalizer(FINALIZER)) {
-      return UpdateControl.noUpdate();
-    }
-    if (PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion()).isEmpty()) {
-      TableRef table = tableOf(policy);
-      Optional<ContinuousBackupsPolicy> owner = ownerOf(table, context);
-      if (owner.isEmpty() || isSame(owner.get(), policy)) {
-        try {
-          gateway.update(table, DesiredPitr.disabled());
-          events.record(
-              policy,
-              ConditionReason.DisabledOnDelete,
-              "Point-in-time recovery of table " + table + " turned off: the policy was deleted.");
-        } catch (AwsCallFailed failure) {
-          if (failure.reason() != ConditionReason.TableNotFound) {
-            return failed(policy, failure);
-          }
-        }
-      }
-    }
-    PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
-    return UpdateControl.noUpdate();
+    return status;
   }
 
   /** Only policies with deletionPolicy Disable hold the finalizer. */
@@ -346,31 +272,52 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     boolean wanted =
         policy.getSpec() != null && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable;
+    ContinuousBackupsPolicy updated;
     if (wanted && !policy.hasFinalizer(FINALIZER)) {
-      ContinuousBackupsPolicy updated = PrimaryUpdateAndCacheUtils.addFinalizer(context, FINALIZER);
-      policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
-      policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
+      updated = PrimaryUpdateAndCacheUtils.addFinalizer(context, FINALIZER);
     } else if (!wanted && policy.hasFinalizer(FINALIZER)) {
-      ContinuousBackupsPolicy updated =
-          PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
-      policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
-      policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
+      updated = PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
+    } else {
+      return;
+    }
+    policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
+    policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
+  }
+
+  private void forget(ContinuousBackupsPolicy policy) {
+    nextDriftCheck.remove(policy.getMetadata().getUid());
+    reasons.remove(policy.getMetadata().getUid());
+  }
+
+  /** The policies that stood by for the deleted policy's table look again now. */
+  private void wakeSuccessors(
+      ContinuousBackupsPolicy deleted, Context<ContinuousBackupsPolicy> context) {
+    if (PitrPlan.invalidity(deleted.getSpec(), settings.defaultRegion()).isEmpty()) {
+      policiesNaming(tableOf(deleted), context)
+          .filter(other -> !isSame(other, deleted))
+          .forEach(other -> successors.propagateEvent(ResourceID.fromResource(other)));
     }
   }
 
+  private static final Comparator<ContinuousBackupsPolicy> OLDEST_FIRST =
+      Comparator.comparing(
+              (ContinuousBackupsPolicy p) -> Instant.parse(p.getMetadata().getCreationTimestamp()))
+          .thenComparing(p -> p.getMetadata().getNamespace())
+          .thenComparing(p -> p.getMetadata().getName());
+
   /**
-   * The policy that manages a table: the oldest one naming it (then by namespace and name), so that
-   * every replica and every reconciliation agrees without coordination.
+   * Another policy that manages the table: the oldest one naming it (being deleted or not, so that
+   * a successor waits until it is gone), if that is not {@code policy}. Every replica and every
+   * reconciliation agrees on it without coordination.
    */
-  private Optional<ContinuousBackupsPolicy> ownerOf(
+  private static Optional<ContinuousBackupsPolicy> managerOf(
+      TableRef table, Context<ContinuousBackupsPolicy> context, ContinuousBackupsPolicy policy) {
+    return policiesNaming(table, context).min(OLDEST_FIRST).filter(p -> !isSame(p, policy));
+  }
+
+  private static Stream<ContinuousBackupsPolicy> policiesNaming(
       TableRef table, Context<ContinuousBackupsPolicy> context) {
-    return context.getPrimaryCache().byIndex(TABLE_INDEX, indexKey(table)).stream()
-        .min(
-            Comparator.comparing(
-                    (ContinuousBackupsPolicy p) ->
-                        Instant.parse(p.getMetadata().getCreationTimestamp()))
-                .thenComparing(p -> p.getMetadata().getNamespace())
-                .thenComparing(p -> p.getMetadata().getName()));
+    return context.getPrimaryCache().byIndex(TABLE_INDEX, indexKey(table)).stream();
   }
 
   @Override
@@ -384,7 +331,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                 PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion()).isEmpty()
                     ? List.of(indexKey(tableOf(policy)))
                     : List.of());
-    return List.of();
+    return List.of(successors);
   }
 
   private static String indexKey(TableRef table) {
@@ -398,30 +345,23 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         policy.getSpec().getTableName());
   }
 
-  /** Policies this process checks for drift: those it has seen in sync. */
-  private int policyCount() {
-    return Math.max(1, nextDriftCheck.size());
-  }
-
-  private static Optional<ConditionReason> reasonNamed(String name) {
-    for (ConditionReason reason : ConditionReason.values()) {
-      if (reason.name().equals(name)) {
-        return Optional.of(reason);
-      }
+  /** One line for a condition: what failed, without stack traces or credentials. */
+  private static String describe(Exception e) {
+    if (e instanceof KubernetesClientException api) {
+      String detail =
+          api.getStatus() != null && api.getStatus().getMessage() != null
+              ? api.getStatus().getMessage()
+              : api.getMessage();
+      return "the Kubernetes API answered " + api.getCode() + ": " + detail;
     }
-    return Optional.empty();
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   private static boolean isSame(ContinuousBackupsPolicy a, ContinuousBackupsPolicy b) {
     return a.getMetadata().getUid().equals(b.getMetadata().getUid());
   }
 
-  private static Duration jittered(Duration base) {
-    double factor = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
-    return Duration.ofMillis(Math.max(1, Math.round(base.toMillis() * factor)));
-  }
-
-  private static String name(ContinuousBackupsPolicy policy) {
+  private String name(ContinuousBackupsPolicy policy) {
     return policy.getMetadata().getNamespace() + "/" + policy.getMetadata().getName();
   }
 }

@@ -65,7 +65,10 @@ public interface OperatorConfig {
 
   /** Waiting and retrying. */
   interface Retry {
-    /** First wait after a throttle, server error or unreachable endpoint; doubles each time. */
+    /**
+     * First wait after a throttle, a server error, an unreachable endpoint or a failed
+     * reconciliation; doubles each time.
+     */
     @WithDefault("5s")
     Duration initialBackoff();
 
@@ -81,8 +84,11 @@ public interface OperatorConfig {
     @WithDefault("10s")
     Duration backupsNotYetAvailable();
 
-    /** How often a stalled policy (access denied, rejected request) is tried again. */
-    @WithDefault("30m")
+    /**
+     * How often a stalled policy (access denied, rejected request) is tried again; never less often
+     * than the drift interval.
+     */
+    @WithDefault("10m")
     Duration stalled();
 
     /** How often a policy in conflict checks whether the other policy is gone. */

@@ -1,13 +1,24 @@
 package io.pitr.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.pitr.DriftSchedule;
+import io.pitr.operator.pitr.ReconcilerSettings;
+import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
+import io.quarkiverse.operatorsdk.runtime.QuarkusControllerConfiguration;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -51,15 +62,127 @@ public class OperatorProducers {
         () ->
             LOG.warn(
                 "No default region (pitr.aws.region, AWS_REGION): policies must set spec.region"));
-    return ReconcilerSettings.of(config, region);
+    OperatorConfig.Retry retry = config.retry();
+    return new ReconcilerSettings(
+        region,
+        new DriftSchedule(
+            config.drift().interval(), config.drift().jitter(), config.aws().describesPerSecond()),
+        retry.initialBackoff(),
+        retry.maxBackoff(),
+        retry.tableNotFound(),
+        retry.backupsNotYetAvailable(),
+        retry.stalled(),
+        retry.conflict(),
+        config.status().refreshAfter());
   }
 
-  /** quarkus-operator-sdk uses it in the profiles where leader election is active (prod). */
+  /**
+   * The Java Operator SDK's Operator, in place of quarkus-operator-sdk's default one (a
+   * {@code @DefaultBean}). quarkus-operator-sdk 7.7.3 builds each controller's run-time
+   * configuration without some settings its build step reads, triggerReconcilerOnAllEvents among
+   * them, so the packaged operator would not run the reconciler as its annotation asks: policies
+   * being deleted would never be reconciled. The reconciler is registered here with its
+   * configuration completed (see {@link #completed}); everything else comes from the extension.
+   */
+  @Produces
+  @ApplicationScoped
+  Operator operator(
+      QuarkusConfigurationService configuration,
+      ContinuousBackupsPolicyReconciler reconciler,
+      ReconcilerSettings settings) {
+    Operator operator = new Operator(configuration);
+    operator.register(
+        reconciler,
+        completed(configuration.getConfigurationFor(reconciler), configuration, settings));
+    Duration termination = configuration.reconciliationTerminationTimeout();
+    if (!termination.isZero()) {
+      operator.installShutdownHook(termination);
+    }
+    return operator;
+  }
+
+  /**
+   * The controller's configuration as the extension built it, completed: every event reaches the
+   * reconciler, deletes included, as its annotation asks; a failed reconciliation is retried with
+   * the operator's backoff (doubling from pitr.retry.initial-backoff to pitr.retry.max-backoff) and
+   * never given up; and each policy is looked at at least once per drift interval. It stays the
+   * extension's own configuration type, which the rest of the extension expects.
+   */
+  static QuarkusControllerConfiguration<ContinuousBackupsPolicy> completed(
+      QuarkusControllerConfiguration<ContinuousBackupsPolicy> built,
+      QuarkusConfigurationService service,
+      ReconcilerSettings settings) {
+    boolean allEvents =
+        ContinuousBackupsPolicyReconciler.class
+            .getAnnotation(ControllerConfiguration.class)
+            .triggerReconcilerOnAllEvents();
+    var completed =
+        new QuarkusControllerConfiguration<>(
+            built.getInformerConfig(),
+            built.getName(),
+            built.isGenerationAware(),
+            built.getAssociatedReconcilerClassName(),
+            new GenericRetry()
+                .setInitialInterval(settings.initialBackoff().toMillis())
+                .setIntervalMultiplier(2)
+                .setMaxInterval(settings.maxBackoff().toMillis())
+                .withoutMaxAttempts(),
+            built.getRateLimiter(),
+            settings.drift().interval(),
+            built.getFinalizerName(),
+            built.fieldManager(),
+            built.getWorkflow(),
+            built.getResourceTypeName(),
+            built.getResourceClass()) {
+          @Override
+          public boolean triggerReconcilerOnAllEvents() {
+            return allEvents;
+          }
+        };
+    completed.setParent(service);
+    return completed;
+  }
+
+  /**
+   * quarkus-operator-sdk uses it in the profiles where leader election is active (prod). A replica
+   * that loses its Lease exits, so that two never reconcile at once; but not while the JVM is
+   * already shutting down: the Java Operator SDK 5.3.2 calls System.exit when a stop ends its
+   * leadership, and from the SIGTERM shutdown hook that deadlocks, so that a pod would never stop
+   * before the kubelet kills it (fixed in 5.3.5, which our package mirror does not serve).
+   */
   @Produces
   @Singleton
+  @SuppressWarnings("deprecation") // 5.3.2's builder refuses exitOnStopLeading outside tests
   LeaderElectionConfiguration leaderElection(OperatorConfig config) {
     return new LeaderElectionConfiguration(
-        config.leaderElection().leaseName(), config.leaderElection().leaseNamespace().orElse(null));
+        config.leaderElection().leaseName(),
+        config.leaderElection().leaseNamespace().orElse(null),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        null,
+        new LeaderCallbacks(
+            () -> {},
+            () -> {
+              if (!jvmShuttingDown()) {
+                LOG.error("Lost the leader election Lease: exiting, so that another replica leads");
+                System.exit(1);
+              }
+            },
+            leader -> {}),
+        false);
+  }
+
+  /** Whether the JVM is running its shutdown hooks (new hooks are then refused). */
+  static boolean jvmShuttingDown() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException shuttingDown) {
+      return true;
+    }
   }
 
   @Produces

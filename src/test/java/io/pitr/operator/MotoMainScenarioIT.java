@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
-import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.testing.ChartValues;
 import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.OperatorRelease;
+import io.pitr.operator.testing.PackagedOperator;
 import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.RealKubeApiServer;
-import io.pitr.operator.testing.RunningOperator;
 import io.pitr.testing.MotoServer;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,8 +26,9 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
- * The main scenario with moto server, an endpoint nobody here wrote, as DynamoDB: a table missing
- * then created, enable, change the period, out-of-band drift corrected, disable.
+ * The main scenario with moto server, an endpoint nobody here wrote, as DynamoDB, and the packaged
+ * operator: a table missing then created, enable, change the period, out-of-band drift corrected,
+ * disable.
  */
 @ExtendWith(RealKubeApiServer.class)
 class MotoMainScenarioIT {
@@ -38,25 +38,26 @@ class MotoMainScenarioIT {
 
   private static KubernetesClient client;
   private static MotoServer moto;
-  private static DynamoDbGateway gateway;
-  private static RunningOperator operator;
+  private static OperatorRelease release;
+  private static PackagedOperator operator;
   private static DynamoDbClient motoClient;
 
   @BeforeAll
   static void start(KubernetesClient kubernetesClient) {
     client = kubernetesClient;
     CustomResourceDefinitions.installContinuousBackupsPolicy(client);
-    CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
     moto = MotoServer.start();
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    gateway = Policies.gateway(moto.endpoint(), Optional.of("123456789012"), metrics);
-    operator =
-        RunningOperator.start(
+    release =
+        OperatorRelease.install(
             client,
-            gateway,
-            RunningOperator.fastSettings(Optional.of(REGION), Duration.ofSeconds(2)),
-            metrics,
-            "moto");
+            "moto",
+            "moto-system",
+            ChartValues.against(moto.endpoint())
+                .region(REGION)
+                .accountId("123456789012")
+                .watchNamespaces(NAMESPACE)
+                .build());
+    operator = release.start();
     motoClient =
         DynamoDbClient.builder()
             .endpointOverride(moto.endpoint())
@@ -69,11 +70,8 @@ class MotoMainScenarioIT {
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (gateway != null) {
-      gateway.close();
+    if (release != null) {
+      release.close();
     }
     if (motoClient != null) {
       motoClient.close();
@@ -85,7 +83,7 @@ class MotoMainScenarioIT {
 
   @Test
   void mainScenario() {
-    Policies policies = new Policies(client, null, "moto");
+    Policies policies = new Policies(client, null);
     policies.create(NAMESPACE, "orders", "orders", true, 14);
     policies.awaitCondition(NAMESPACE, "orders", "Ready", "False", "TableNotFound");
 
@@ -130,8 +128,14 @@ class MotoMainScenarioIT {
     assertThat(Policies.pitrStatus(disabled)).isEqualTo("DISABLED");
     assertThat(motoStatus()).isEqualTo("DISABLED");
     assertThat(
-            operator.counter(
-                "pitr.aws.calls", "operation", "UpdateContinuousBackups", "outcome", "Success"))
+            operator
+                .metrics()
+                .sum(
+                    "pitr_aws_calls_total",
+                    "operation",
+                    "UpdateContinuousBackups",
+                    "outcome",
+                    "Success"))
         .as("enable, period, drift correction, disable")
         .isEqualTo(4);
   }

@@ -4,59 +4,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DeletionPolicy;
+import io.pitr.operator.testing.ChartValues;
 import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.OperatorRelease;
+import io.pitr.operator.testing.PackagedOperator;
 import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.RealKubeApiServer;
-import io.pitr.operator.testing.RunningOperator;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** An operator whose endpoint answers nobody, and that has no default region. */
+/** The packaged operator with an endpoint that answers nobody, and no default region. */
 @ExtendWith(RealKubeApiServer.class)
 class UnreachableEndpointIT {
 
   private static final String NAMESPACE = "unreachable";
 
-  private static DynamoDbGateway gateway;
-  private static RunningOperator operator;
+  private static OperatorRelease release;
+  private static PackagedOperator operator;
   private static Policies policies;
 
   @BeforeAll
   static void start(KubernetesClient client) throws Exception {
     CustomResourceDefinitions.installContinuousBackupsPolicy(client);
-    CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    gateway =
-        Policies.gateway(URI.create("http://127.0.0.1:" + closedPort), Optional.empty(), metrics);
-    operator =
-        RunningOperator.start(
+    release =
+        OperatorRelease.install(
             client,
-            gateway,
-            RunningOperator.fastSettings(Optional.empty(), Duration.ofSeconds(2)),
-            metrics,
-            "unreachable");
-    policies = new Policies(client, null, "unreachable");
+            "unreachable",
+            "unreachable-system",
+            ChartValues.against(URI.create("http://127.0.0.1:" + closedPort))
+                .watchNamespaces(NAMESPACE)
+                .build());
+    operator = release.start();
+    policies = new Policies(client, null);
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (gateway != null) {
-      gateway.close();
+    if (release != null) {
+      release.close();
     }
   }
 
@@ -72,6 +67,44 @@ class UnreachableEndpointIT {
         .startsWith("Could not reach DynamoDB for UpdateContinuousBackups");
     assertThat(policies.condition(NAMESPACE, "far-away", "Reconciling"))
         .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+    assertThat(
+            operator
+                .metrics()
+                .sum(
+                    "pitr_aws_calls_total",
+                    "operation",
+                    "UpdateContinuousBackups",
+                    "outcome",
+                    "EndpointUnreachable"))
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void deletingADisablePolicyWaitsWhileDynamoDbCannotBeReached() {
+    ContinuousBackupsPolicy policy = policies.newPolicy("cut-off", "payments", true, 7);
+    policy.getSpec().setRegion("eu-west-1");
+    policy.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    policies.client().resource(policy).inNamespace(NAMESPACE).create();
+    policies.awaitCondition(NAMESPACE, "cut-off", "Ready", "False", "EndpointUnreachable");
+    org.awaitility.Awaitility.await()
+        .until(
+            () ->
+                policies
+                    .get(NAMESPACE, "cut-off")
+                    .hasFinalizer(ContinuousBackupsPolicyReconciler.FINALIZER));
+
+    policies.delete(NAMESPACE, "cut-off");
+
+    Condition waiting =
+        policies.awaitCondition(NAMESPACE, "cut-off", "Ready", "False", "EndpointUnreachable");
+    assertThat(waiting.getMessage())
+        .startsWith(
+            "Could not turn point-in-time recovery off before the policy goes: Could not reach"
+                + " DynamoDB");
+    assertThat(policies.get(NAMESPACE, "cut-off").getMetadata().getDeletionTimestamp()).isNotNull();
+    // A person who accepts that PITR stays on lets the policy go by removing the finalizer.
+    policies.edit(NAMESPACE, "cut-off", p -> p.getMetadata().getFinalizers().clear());
+    policies.awaitGone(NAMESPACE, "cut-off");
   }
 
   @Test

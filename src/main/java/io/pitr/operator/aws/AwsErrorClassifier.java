@@ -1,6 +1,7 @@
 package io.pitr.operator.aws;
 
 import io.pitr.operator.pitr.ConditionReason;
+import io.pitr.operator.pitr.TableRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;

@@ -2,6 +2,7 @@ package io.pitr.operator.aws;
 
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
+import io.pitr.operator.pitr.TableRef;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
+import io.pitr.operator.pitr.TableRef;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

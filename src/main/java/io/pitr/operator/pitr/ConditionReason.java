@@ -25,12 +25,22 @@ public enum ConditionReason {
   InvalidSpec(Kind.STALLED),
   /** Another policy already manages this table and region; this one stands by. */
   Conflict(Kind.STALLED),
+  /**
+   * Something other than DynamoDB failed: the Kubernetes API refused or failed a request, or the
+   * operator met an object it cannot handle. Retried with backoff.
+   */
+  ReconciliationFailed(Kind.WAITING),
   /** Event only: the operator changed the table's PITR to match the spec. */
   Applied(Kind.EVENT),
   /** Event only: PITR had been changed outside the operator and was set back. */
   DriftCorrected(Kind.EVENT),
   /** Event only: PITR was turned off because a policy with deletionPolicy Disable was deleted. */
-  DisabledOnDelete(Kind.EVENT);
+  DisabledOnDelete(Kind.EVENT),
+  /**
+   * Event only: a policy with deletionPolicy Disable was deleted while another policy names the
+   * same table; PITR was left as it is for that policy to manage.
+   */
+  HandedOver(Kind.EVENT);
 
   /** How a reason shows in conditions. */
   public enum Kind {

@@ -1,22 +1,22 @@
-package io.pitr.operator;
+package io.pitr.operator.pitr;
 
-import io.pitr.operator.pitr.DriftSchedule;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The reconciler's settings as plain values, built from {@link OperatorConfig} in production and
- * directly by tests.
+ * The reconciler's settings as plain values, built from the operator's configuration.
  *
  * @param defaultRegion region of policies without spec.region
  * @param drift drift-check schedule
  * @param initialBackoff first wait after a transient failure
  * @param maxBackoff longest wait after transient failures
  * @param tableNotFound wait before looking for a missing table again
- * @param backupsNotYetAvailable wait before retrying a table whose backups are being enabled
- * @param stalled wait before retrying a stalled policy
- * @param conflict wait before a conflicting policy checks again
- * @param statusRefreshAfter see {@link OperatorConfig.Status#refreshAfter()}
+ * @param backupsNotYetAvailable wait before looking again at a table whose backups are being
+ *     enabled, or whose PITR status is changing
+ * @param stalled wait before retrying a stalled policy (never longer than the drift interval)
+ * @param conflict wait before a conflicting policy checks again whether it may take over
+ * @param statusRefreshAfter how old the stored description may get before a drift check that finds
+ *     the same settings rewrites it; zero: only on change
  */
 public record ReconcilerSettings(
     Optional<String> defaultRegion,
@@ -27,19 +27,4 @@ public record ReconcilerSettings(
     Duration backupsNotYetAvailable,
     Duration stalled,
     Duration conflict,
-    Duration statusRefreshAfter) {
-
-  static ReconcilerSettings of(OperatorConfig config, Optional<String> defaultRegion) {
-    return new ReconcilerSettings(
-        defaultRegion,
-        new DriftSchedule(
-            config.drift().interval(), config.drift().jitter(), config.aws().describesPerSecond()),
-        config.retry().initialBackoff(),
-        config.retry().maxBackoff(),
-        config.retry().tableNotFound(),
-        config.retry().backupsNotYetAvailable(),
-        config.retry().stalled(),
-        config.retry().conflict(),
-        config.status().refreshAfter());
-  }
-}
+    Duration statusRefreshAfter) {}

@@ -1,4 +1,4 @@
-package io.pitr.operator.aws;
+package io.pitr.operator.pitr;
 
 /**
  * A DynamoDB table by region and name.

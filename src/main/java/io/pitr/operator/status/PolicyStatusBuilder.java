@@ -7,12 +7,16 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoveryDescription;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.ObservedPitr;
+import io.pitr.operator.pitr.Outcome;
+import io.pitr.operator.pitr.Outcome.Synced;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -29,22 +33,6 @@ public final class PolicyStatusBuilder {
   static final int MAX_MESSAGE_LENGTH = 280;
 
   private PolicyStatusBuilder() {}
-
-  /** What a reconciliation found. */
-  public sealed interface Outcome permits Synced, NotReady {}
-
-  /** DynamoDB matches the spec; this is what it reported. */
-  public record Synced(ObservedPitr observed) implements Outcome {}
-
-  /** DynamoDB does not (yet) match the spec, for this reason. */
-  public record NotReady(ConditionReason reason, String message) implements Outcome {
-    public NotReady {
-      if (reason.kind() != ConditionReason.Kind.WAITING
-          && reason.kind() != ConditionReason.Kind.STALLED) {
-        throw new IllegalArgumentException(reason + " is not a reason for not being ready");
-      }
-    }
-  }
 
   /**
    * The new status.
@@ -80,37 +68,32 @@ public final class PolicyStatusBuilder {
       }
     }
 
-    List<Condition> previousConditions = previous == null ? List.of() : previous.getConditions();
+    // A status written by someone else may hold anything the schema allows: read it defensively.
+    List<Condition> previousConditions =
+        previous == null || previous.getConditions() == null
+            ? List.of()
+            : previous.getConditions().stream().filter(Objects::nonNull).toList();
     List<Condition> conditions = new ArrayList<>();
-    if (outcome instanceof Synced synced) {
-      conditions.add(
-          condition(
-              previousConditions,
-              READY,
-              true,
-              ConditionReason.InSync,
-              "Point-in-time recovery is " + synced.observed().describe() + ", as specified.",
-              generation,
-              now));
-    } else if (outcome instanceof NotReady notReady) {
-      conditions.add(
-          condition(
-              previousConditions,
-              READY,
-              false,
-              notReady.reason(),
-              notReady.message(),
-              generation,
-              now));
+    boolean ready = outcome instanceof Synced;
+    conditions.add(
+        condition(
+            previousConditions,
+            READY,
+            ready,
+            outcome.reason(),
+            outcome.message(),
+            generation,
+            now));
+    if (!ready) {
       String progress =
-          notReady.reason().kind() == ConditionReason.Kind.STALLED ? STALLED : RECONCILING;
+          outcome.reason().kind() == ConditionReason.Kind.STALLED ? STALLED : RECONCILING;
       conditions.add(
           condition(
               previousConditions,
               progress,
               true,
-              notReady.reason(),
-              notReady.message(),
+              outcome.reason(),
+              outcome.message(),
               generation,
               now));
     }
@@ -136,11 +119,33 @@ public final class PolicyStatusBuilder {
         pitr == null ? null : instant(pitr.getLatestRestorableDateTime()));
   }
 
+  /** The Ready condition's reason, if it is one of the operator's. */
+  public static Optional<ConditionReason> readyReason(ContinuousBackupsPolicyStatus status) {
+    return ready(status)
+        .map(Condition::getReason)
+        .flatMap(
+            name ->
+                Arrays.stream(ConditionReason.values())
+                    .filter(reason -> reason.kind() != ConditionReason.Kind.EVENT)
+                    .filter(reason -> reason.name().equals(name))
+                    .findFirst());
+  }
+
+  /** Since when Ready has been False, if it is False with a readable transition time. */
+  public static Instant failingSince(ContinuousBackupsPolicyStatus status) {
+    return ready(status)
+        .filter(c -> "False".equals(c.getStatus()))
+        .map(c -> instant(c.getLastTransitionTime()))
+        .orElse(null);
+  }
+
   /** The Ready condition, if present. */
   public static Optional<Condition> ready(ContinuousBackupsPolicyStatus status) {
-    return status == null
+    return status == null || status.getConditions() == null
         ? Optional.empty()
-        : status.getConditions().stream().filter(c -> READY.equals(c.getType())).findFirst();
+        : status.getConditions().stream()
+            .filter(c -> c != null && READY.equals(c.getType()))
+            .findFirst();
   }
 
   /** A message fit for a condition or event: one line, bounded in length. */
@@ -190,6 +195,7 @@ public final class PolicyStatusBuilder {
         previous.stream()
             .filter(c -> type.equals(c.getType()) && statusText.equals(c.getStatus()))
             .map(Condition::getLastTransitionTime)
+            .filter(time -> instant(time) != null)
             .findFirst()
             .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
     return new ConditionBuilder()

@@ -12,6 +12,7 @@ import io.pitr.emulator.Scope;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
+import io.pitr.operator.pitr.TableRef;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;

@@ -122,7 +122,7 @@ public final class OperatorBenchmark {
       }
       CustomResourceDefinitions.installContinuousBackupsPolicy(client);
       CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
-      Policies policies = new Policies(client, emulator, "benchmark");
+      Policies policies = new Policies(client, emulator);
 
       OperatorProcess operator =
           OperatorProcess.start(kubeconfig, emulator.endpoint(), size, "first");

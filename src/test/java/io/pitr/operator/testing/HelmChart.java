@@ -1,4 +1,4 @@
-package io.pitr.operator.packaging;
+package io.pitr.operator.testing;
 
 import io.pitr.testing.ExternalCommand;
 import java.nio.file.Files;
@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /** The chart in helm/pitr-operator, driven by the helm binary the build provisioned. */
-final class HelmChart {
+public final class HelmChart {
 
-  static final Path CHART = Path.of("helm", "pitr-operator");
-  static final String RELEASE = "pitr-operator";
-  static final String NAMESPACE = "pitr-system";
+  public static final Path CHART = Path.of("helm", "pitr-operator");
+  public static final String RELEASE = "pitr-operator";
+  public static final String NAMESPACE = "pitr-system";
 
   private HelmChart() {}
 
   /** The provisioned helm, or a failure saying how to get it. */
-  static Path helm() {
+  public static Path helm() {
     String version = System.getProperty("pitr.test.helm-version");
     if (version == null) {
       throw new IllegalStateException("pitr.test.helm-version is not set: run with ./mvnw verify");
@@ -38,7 +38,7 @@ final class HelmChart {
   }
 
   /** helm with these arguments. */
-  static ExternalCommand.Result run(String... arguments) {
+  public static ExternalCommand.Result run(String... arguments) {
     List<String> command = new ArrayList<>();
     command.add(helm().toString());
     command.addAll(List.of(arguments));
@@ -46,9 +46,14 @@ final class HelmChart {
   }
 
   /** The rendered manifests for these extra arguments (values files, --set), failing on error. */
-  static String template(String... extraArguments) {
+  public static String template(String... extraArguments) {
+    return templateRelease(RELEASE, NAMESPACE, extraArguments);
+  }
+
+  /** The manifests of release {@code release} in {@code namespace}, failing on error. */
+  public static String templateRelease(String release, String namespace, String... extraArguments) {
     List<String> arguments =
-        new ArrayList<>(List.of("template", RELEASE, CHART.toString(), "--namespace", NAMESPACE));
+        new ArrayList<>(List.of("template", release, CHART.toString(), "--namespace", namespace));
     arguments.addAll(List.of(extraArguments));
     ExternalCommand.Result rendered = run(arguments.toArray(String[]::new));
     if (rendered.exitCode() != 0) {

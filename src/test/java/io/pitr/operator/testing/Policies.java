@@ -6,61 +6,35 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.emulator.DynamoDbEmulator;
+import io.pitr.emulator.Observations;
 import io.pitr.emulator.Operation;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySpec;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoverySpecification;
-import io.pitr.operator.aws.DynamoDbGateway;
 import io.pitr.operator.status.PolicyStatusBuilder;
-import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
-/** Policies on the real API server, and what the emulator saw of them, for operator tests. */
+/** Policies on the real API server, and what the emulator saw of the operator's calls. */
 public final class Policies {
-
-  /** Label that ties a test's policies to the operator started for its suite. */
-  public static final String SUITE_LABEL = "pitr.test/suite";
 
   private static final Duration CONVERGENCE = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final DynamoDbEmulator emulator;
-  private final String suite;
 
-  /** Policies of {@code suite}; {@code emulator} may be null when another endpoint is used. */
-  public Policies(KubernetesClient client, DynamoDbEmulator emulator, String suite) {
+  /** Policies on {@code client}'s server; {@code emulator} may be null when another is used. */
+  public Policies(KubernetesClient client, DynamoDbEmulator emulator) {
     this.client = client;
     this.emulator = emulator;
-    this.suite = suite;
   }
 
   public KubernetesClient client() {
     return client;
-  }
-
-  /** A gateway to an emulator (or moto) with test credentials and a generous Describe rate. */
-  public static DynamoDbGateway gateway(
-      URI endpoint, Optional<String> accountId, MeterRegistry metrics) {
-    return new DynamoDbGateway(
-        new DynamoDbGateway.Settings(
-            Optional.of(endpoint),
-            StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(accountId.orElse("AKIDEXAMPLE"), "secret")),
-            accountId,
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(5),
-            50),
-        metrics);
   }
 
   /** A policy object, not yet created; the table is in the operator's default region. */
@@ -73,8 +47,7 @@ public final class Policies {
     spec.setTableName(table);
     spec.setPointInTimeRecoverySpecification(pitr);
     var policy = new ContinuousBackupsPolicy();
-    policy.setMetadata(
-        new ObjectMetaBuilder().withName(name).withLabels(Map.of(SUITE_LABEL, suite)).build());
+    policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
     policy.setSpec(spec);
     return policy;
   }
@@ -120,6 +93,26 @@ public final class Policies {
 
   public void delete(String namespace, String name) {
     client.resources(ContinuousBackupsPolicy.class).inNamespace(namespace).withName(name).delete();
+  }
+
+  /** Waits until the policy is gone from the API server. */
+  public void awaitGone(String namespace, String name) {
+    await().atMost(CONVERGENCE).until(() -> find(namespace, name) == null);
+  }
+
+  /** Deletes every policy in the namespace and waits until they are gone. */
+  public void deleteAll(String namespace) {
+    client.resources(ContinuousBackupsPolicy.class).inNamespace(namespace).delete();
+    await()
+        .atMost(CONVERGENCE)
+        .until(
+            () ->
+                client
+                    .resources(ContinuousBackupsPolicy.class)
+                    .inNamespace(namespace)
+                    .list()
+                    .getItems()
+                    .isEmpty());
   }
 
   /** Waits until the policy is Ready for its current generation. */
@@ -174,21 +167,22 @@ public final class Policies {
         .toList();
   }
 
-  /** Calls of {@code operation} the emulator received naming {@code table} (name or ARN). */
-  public long calls(String table, Operation operation) {
+  /** The requests the emulator received from the operator (signed with its access key). */
+  public List<Observations.RequestRecord> operatorRequests() {
     return emulator.observations().requests().stream()
+        .filter(r -> ChartValues.OPERATOR_ACCESS_KEY.equals(r.accessKeyId()))
+        .toList();
+  }
+
+  /** The operator's calls of {@code operation} naming {@code table} (by name or ARN). */
+  public long calls(String table, Operation operation) {
+    return operatorRequests().stream()
         .filter(r -> r.operation().equals(operation.apiName()))
         .filter(
             r ->
                 table.equals(r.table())
                     || (r.table() != null && r.table().endsWith(":table/" + table)))
         .count();
-  }
-
-  /** An upper bound on the drift checks since a policy was created: one per interval, plus one. */
-  public long driftChecksSince(ContinuousBackupsPolicy policy, Duration interval) {
-    Instant created = Instant.parse(policy.getMetadata().getCreationTimestamp());
-    return Duration.between(created, Instant.now()).toMillis() / (interval.toMillis() * 9 / 10) + 1;
   }
 
   /** The recovery period a policy's status reports. */

@@ -1,0 +1,35 @@
+package io.pitr.operator.pitr;
+
+/** Where a policy stands after a reconciliation: in sync with DynamoDB, or not, and why. */
+public sealed interface Outcome {
+
+  /** The Ready condition's reason. */
+  ConditionReason reason();
+
+  /** The Ready condition's message, for a person. */
+  String message();
+
+  /** DynamoDB matches the spec; this is what it reported. */
+  record Synced(ObservedPitr observed) implements Outcome {
+
+    @Override
+    public ConditionReason reason() {
+      return ConditionReason.InSync;
+    }
+
+    @Override
+    public String message() {
+      return "Point-in-time recovery is " + observed.describe() + ", as specified.";
+    }
+  }
+
+  /** DynamoDB does not (yet) match the spec, for this reason. */
+  record NotReady(ConditionReason reason, String message) implements Outcome {
+    public NotReady {
+      if (reason.kind() != ConditionReason.Kind.WAITING
+          && reason.kind() != ConditionReason.Kind.STALLED) {
+        throw new IllegalArgumentException(reason + " is not a reason for not being ready");
+      }
+    }
+  }
+}

@@ -1,0 +1,404 @@
+package io.pitr.operator.pitr;
+
+import io.pitr.operator.pitr.Outcome.NotReady;
+import io.pitr.operator.pitr.Outcome.Synced;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * What one reconciliation of a policy does, decided without Kubernetes or AWS: from the facts the
+ * reconciler read and the answers to the AWS calls this asks for, to the policy's outcome, the
+ * events to record and when to look again. The reconciler reads, lets this decide, makes the calls
+ * it asks for through the gateway, and reports.
+ *
+ * <p>Which observation is trusted: the one stored in status only while the policy is Ready, so that
+ * a spec change DynamoDB already matches costs no call; none after a failure (the spec is applied,
+ * and DynamoDB's answer is the observation); a fresh DescribeContinuousBackups when a drift check
+ * is due and when the last answer was a status still changing. A reconciliation makes at most one
+ * Describe and one Update.
+ */
+public final class Reconciliation {
+
+  private final ReconcilerSettings settings;
+  private final RandomGenerator random;
+
+  /**
+   * @param settings waits, retries and the drift schedule
+   * @param random the source of jitter
+   */
+  public Reconciliation(ReconcilerSettings settings, RandomGenerator random) {
+    this.settings = settings;
+    this.random = random;
+  }
+
+  /** An AWS call the decision asks for. */
+  public sealed interface Call permits Describe, Update {}
+
+  /** DescribeContinuousBackups, under the shared Describe rate. */
+  public record Describe(TableRef table) implements Call {}
+
+  /** UpdateContinuousBackups with this state. */
+  public record Update(TableRef table, DesiredPitr desired) implements Call {}
+
+  /** What a call gave. */
+  public sealed interface Answer permits Answered, Failed, Deferred {}
+
+  /** DynamoDB answered with this description. */
+  public record Answered(ObservedPitr observed) implements Answer {}
+
+  /** The call failed, already classified. */
+  public record Failed(ConditionReason reason, String message) implements Answer {}
+
+  /** No call was made: the shared Describe rate has no permit for {@code retryAfter}. */
+  public record Deferred(Duration retryAfter) implements Answer {}
+
+  /** Makes the calls the decision asks for. */
+  @FunctionalInterface
+  public interface Caller {
+    Answer call(Call call);
+  }
+
+  /** A Kubernetes Event to record about the policy. */
+  public record Event(ConditionReason reason, String message) {}
+
+  /**
+   * What the reconciler read about a policy that is not being deleted.
+   *
+   * @param uid the policy's UID, which places its drift checks within the interval
+   * @param table the table, when the spec is valid (null otherwise)
+   * @param invalidity why the spec cannot be applied, if it cannot
+   * @param desired what the spec asks for (null when invalid)
+   * @param specChanged whether the spec's generation has not been acted on yet
+   * @param stored the observation stored in status, null if none
+   * @param lastReason the Ready condition's reason in status, if it is one of ours
+   * @param failingSince since when Ready has been False, null when Ready or unknown
+   * @param managedBy another policy that manages the table (namespace/name), if any
+   * @param driftCheckDue when this process scheduled the policy's next drift check, if it did
+   * @param policies how many policies this process checks for drift
+   */
+  public record Facts(
+      String uid,
+      TableRef table,
+      Optional<String> invalidity,
+      DesiredPitr desired,
+      boolean specChanged,
+      ObservedPitr stored,
+      Optional<ConditionReason> lastReason,
+      Instant failingSince,
+      Optional<String> managedBy,
+      Optional<Instant> driftCheckDue,
+      int policies) {
+
+    boolean ready() {
+      return lastReason.filter(ConditionReason.InSync::equals).isPresent();
+    }
+  }
+
+  /**
+   * What the reconciler read about a policy being deleted.
+   *
+   * @param holdsFinalizer whether the policy holds the disable-on-delete finalizer
+   * @param disableOnDelete whether its deletionPolicy is Disable
+   * @param table the table, when the spec is valid (null otherwise)
+   * @param managedBy an older policy that manages the table (this one was in conflict), if any
+   * @param successor another policy, not being deleted, that names the same table, if any
+   * @param lastReason the Ready condition's reason in status, if it is one of ours
+   * @param failingSince since when Ready has been False, null when Ready or unknown
+   */
+  public record Departure(
+      boolean holdsFinalizer,
+      boolean disableOnDelete,
+      TableRef table,
+      Optional<String> managedBy,
+      Optional<String> successor,
+      Optional<ConditionReason> lastReason,
+      Instant failingSince) {}
+
+  /**
+   * The decision about a live policy.
+   *
+   * @param outcome the policy's new state; empty when nothing was found out (a drift check that is
+   *     not due yet, or deferred by the shared rate), and status stays as it is
+   * @param observed what DynamoDB reported during this reconciliation, null if nothing
+   * @param events Kubernetes Events to record, in order
+   * @param next when to look at the policy again
+   * @param driftCheckDue when the next drift check is due, if this reconciliation set it
+   */
+  public record Verdict(
+      Optional<Outcome> outcome,
+      ObservedPitr observed,
+      List<Event> events,
+      Duration next,
+      Optional<Instant> driftCheckDue) {}
+
+  /** The decision about a policy being deleted. */
+  public sealed interface Leave permits Release, Stay {}
+
+  /** Let the policy go (remove the finalizer if it holds it), after recording these events. */
+  public record Release(List<Event> events) implements Leave {}
+
+  /** Keep the policy, and its finalizer, for now: turning PITR off failed. */
+  public record Stay(Verdict verdict) implements Leave {}
+
+  /** Decides what to do about a policy that is not being deleted, making the calls it needs. */
+  public Verdict reconcile(Facts facts, Instant now, Caller caller) {
+    if (facts.invalidity().isPresent()) {
+      return settle(
+          facts, new NotReady(ConditionReason.InvalidSpec, facts.invalidity().get()), null, now);
+    }
+    if (facts.managedBy().isPresent()) {
+      return settle(
+          facts,
+          new NotReady(
+              ConditionReason.Conflict,
+              "Table "
+                  + facts.table()
+                  + " is managed by "
+                  + facts.managedBy().get()
+                  + "; this policy takes over if that one is deleted."),
+          null,
+          now);
+    }
+    if (facts.specChanged()) {
+      // While Ready, the stored observation is DynamoDB's state. After a failure it may be stale
+      // (the table may be gone): apply, and let the answer observe.
+      return act(facts, facts.ready() ? facts.stored() : null, false, now, caller);
+    }
+    if (facts.lastReason().filter(ConditionReason.PitrStatusChanging::equals).isPresent()) {
+      return observe(facts, now, caller);
+    }
+    if (!facts.ready()) {
+      // A retry after a failure: apply; the answer observes.
+      return act(facts, null, false, now, caller);
+    }
+    Instant due =
+        facts
+            .driftCheckDue()
+            .orElseGet(() -> settings.drift().firstCheck(now, facts.uid(), facts.policies()));
+    if (now.isBefore(due)) {
+      return new Verdict(
+          Optional.empty(), null, List.of(), Duration.between(now, due), Optional.of(due));
+    }
+    return observe(facts, now, caller);
+  }
+
+  /** Decides what to do about a policy being deleted, making the call it needs. */
+  public Leave leave(Departure departure, Instant now, Caller caller) {
+    if (!departure.holdsFinalizer()
+        || !departure.disableOnDelete()
+        || departure.table() == null
+        || departure.managedBy().isPresent()) {
+      // Nothing was asked for, nothing can be called, or another policy manages the table.
+      return new Release(List.of());
+    }
+    TableRef table = departure.table();
+    if (departure.successor().isPresent()) {
+      return new Release(
+          List.of(
+              new Event(
+                  ConditionReason.HandedOver,
+                  "Point-in-time recovery of table "
+                      + table
+                      + " left as it is: "
+                      + departure.successor().get()
+                      + " manages it now.")));
+    }
+    Answer answer = caller.call(new Update(table, DesiredPitr.disabled()));
+    if (answer instanceof Answered) {
+      return new Release(
+          List.of(
+              new Event(
+                  ConditionReason.DisabledOnDelete,
+                  "Point-in-time recovery of table "
+                      + table
+                      + " turned off: the policy was deleted.")));
+    }
+    Failed failed = failure(answer);
+    if (failed.reason() == ConditionReason.TableNotFound) {
+      return new Release(List.of());
+    }
+    NotReady outcome =
+        new NotReady(
+            failed.reason(),
+            "Could not turn point-in-time recovery off before the policy goes: "
+                + failed.message());
+    return new Stay(
+        new Verdict(
+            Optional.of(outcome),
+            null,
+            transition(departure.lastReason(), outcome, List.of()),
+            notReadyLook(outcome.reason(), departure.failingSince(), now),
+            Optional.empty()));
+  }
+
+  /**
+   * The decision when a reconciliation failed outside DynamoDB (the Kubernetes API, an unexpected
+   * error): the status says so, and the Java Operator SDK retries with backoff ({@code next} is
+   * only its first wait).
+   */
+  public Verdict failed(Optional<ConditionReason> lastReason, String message) {
+    NotReady outcome = new NotReady(ConditionReason.ReconciliationFailed, message);
+    return new Verdict(
+        Optional.of(outcome),
+        null,
+        transition(lastReason, outcome, List.of()),
+        settings.initialBackoff(),
+        Optional.empty());
+  }
+
+  private Verdict observe(Facts facts, Instant now, Caller caller) {
+    Answer answer = caller.call(new Describe(facts.table()));
+    if (answer instanceof Deferred deferred) {
+      return new Verdict(
+          Optional.empty(),
+          null,
+          List.of(),
+          jittered(deferred.retryAfter()),
+          facts.driftCheckDue());
+    }
+    if (answer instanceof Answered answered) {
+      return act(facts, answered.observed(), true, now, caller);
+    }
+    Failed failed = failure(answer);
+    return settle(facts, new NotReady(failed.reason(), failed.message()), null, now);
+  }
+
+  /** Plans against {@code observed} and applies if needed; {@code fresh}: observed just now. */
+  private Verdict act(
+      Facts facts, ObservedPitr observed, boolean fresh, Instant now, Caller caller) {
+    ObservedPitr observedNow = fresh ? observed : null;
+    PitrPlan.Decision decision = PitrPlan.plan(facts.desired(), observed);
+    if (decision instanceof PitrPlan.InSync inSync) {
+      return settle(facts, new Synced(inSync.observed()), observedNow, now);
+    }
+    if (decision instanceof PitrPlan.Wait wait) {
+      return settle(facts, new NotReady(wait.reason(), wait.message()), observedNow, now);
+    }
+    DesiredPitr desired = facts.desired();
+    Answer answer = caller.call(new Update(facts.table(), desired));
+    if (!(answer instanceof Answered answered)) {
+      Failed failed = failure(answer);
+      return settle(facts, new NotReady(failed.reason(), failed.message()), null, now);
+    }
+    ObservedPitr applied = answered.observed();
+    List<Event> events = new ArrayList<>();
+    if (fresh) {
+      events.add(
+          new Event(
+              ConditionReason.DriftCorrected,
+              "Point-in-time recovery of table "
+                  + facts.table()
+                  + " was "
+                  + observed.describe()
+                  + " outside the operator; set back to "
+                  + desired.describe()
+                  + "."));
+    } else if (facts.ready()) {
+      // Ready stays True, so no transition event would tell of the change.
+      events.add(
+          new Event(
+              ConditionReason.Applied,
+              "Point-in-time recovery of table "
+                  + facts.table()
+                  + " set to "
+                  + desired.describe()
+                  + "."));
+    }
+    Outcome outcome =
+        PitrPlan.plan(desired, applied) instanceof PitrPlan.InSync
+            ? new Synced(applied)
+            : new NotReady(
+                ConditionReason.PitrStatusChanging,
+                "DynamoDB answered "
+                    + applied.describe()
+                    + " to a request for "
+                    + desired.describe()
+                    + ".");
+    return settle(facts, outcome, applied, events, now);
+  }
+
+  private Verdict settle(Facts facts, Outcome outcome, ObservedPitr observed, Instant now) {
+    return settle(facts, outcome, observed, List.of(), now);
+  }
+
+  /** The verdict for an outcome: events, and when to look again. */
+  private Verdict settle(
+      Facts facts, Outcome outcome, ObservedPitr observed, List<Event> events, Instant now) {
+    List<Event> all = transition(facts.lastReason(), outcome, events);
+    if (outcome instanceof Synced) {
+      // A fresh observation starts a new drift interval; otherwise the scheduled check stands.
+      Instant due =
+          observed != null || facts.driftCheckDue().isEmpty()
+              ? settings.drift().nextCheck(now, facts.uid(), facts.policies())
+              : facts.driftCheckDue().get();
+      Duration next = now.isBefore(due) ? Duration.between(now, due) : Duration.ZERO;
+      return new Verdict(Optional.of(outcome), observed, all, next, Optional.of(due));
+    }
+    Duration next = notReadyLook(outcome.reason(), facts.failingSince(), now);
+    Duration longest = settings.drift().effectiveInterval(facts.policies());
+    return new Verdict(
+        Optional.of(outcome),
+        observed,
+        all,
+        next.compareTo(longest) > 0 ? longest : next,
+        Optional.empty());
+  }
+
+  /** {@code events}, then a transition event when the Ready reason changes. */
+  private static List<Event> transition(
+      Optional<ConditionReason> lastReason, Outcome outcome, List<Event> events) {
+    if (lastReason.filter(outcome.reason()::equals).isPresent()) {
+      return events;
+    }
+    List<Event> all = new ArrayList<>(events);
+    all.add(new Event(outcome.reason(), outcome.message()));
+    return List.copyOf(all);
+  }
+
+  /** How long until a policy that is not Ready, for this reason, is looked at again. */
+  private Duration notReadyLook(ConditionReason reason, Instant failingSince, Instant now) {
+    return switch (reason) {
+      case TableNotFound -> jittered(settings.tableNotFound());
+      case BackupsNotYetAvailable, PitrStatusChanging ->
+          jittered(settings.backupsNotYetAvailable());
+      case Throttled, AwsServerError, EndpointUnreachable, ReconciliationFailed ->
+          backoff(failingSince, now);
+      case AccessDenied, InvalidSpec -> jittered(settings.stalled());
+      case Conflict -> jittered(settings.conflict());
+      case InSync, Applied, DriftCorrected, DisabledOnDelete, HandedOver ->
+          throw new IllegalArgumentException(reason + " is not a reason for not being ready");
+    };
+  }
+
+  /**
+   * Exponential backoff without stored state: wait about as long as the policy has been failing,
+   * between the initial and the maximum backoff, with ±20% jitter.
+   */
+  private Duration backoff(Instant failingSince, Instant now) {
+    Duration failingFor =
+        failingSince == null || failingSince.isAfter(now)
+            ? Duration.ZERO
+            : Duration.between(failingSince, now);
+    Duration wait =
+        failingFor.compareTo(settings.initialBackoff()) < 0
+            ? settings.initialBackoff()
+            : failingFor;
+    return jittered(wait.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait);
+  }
+
+  private Duration jittered(Duration base) {
+    double factor = 0.8 + random.nextDouble() * 0.4;
+    return Duration.ofMillis(Math.max(1, Math.round(base.toMillis() * factor)));
+  }
+
+  private static Failed failure(Answer answer) {
+    if (answer instanceof Failed failed) {
+      return failed;
+    }
+    throw new IllegalStateException("expected a failure, got " + answer);
+  }
+}

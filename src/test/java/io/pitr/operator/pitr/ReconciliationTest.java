@@ -1,0 +1,438 @@
+package io.pitr.operator.pitr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
+import io.pitr.operator.pitr.Reconciliation.Answer;
+import io.pitr.operator.pitr.Reconciliation.Answered;
+import io.pitr.operator.pitr.Reconciliation.Call;
+import io.pitr.operator.pitr.Reconciliation.Deferred;
+import io.pitr.operator.pitr.Reconciliation.Departure;
+import io.pitr.operator.pitr.Reconciliation.Describe;
+import io.pitr.operator.pitr.Reconciliation.Event;
+import io.pitr.operator.pitr.Reconciliation.Failed;
+import io.pitr.operator.pitr.Reconciliation.Release;
+import io.pitr.operator.pitr.Reconciliation.Stay;
+import io.pitr.operator.pitr.Reconciliation.Update;
+import io.pitr.operator.pitr.Reconciliation.Verdict;
+import io.pitr.operator.status.PolicyStatusBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decision of each reconciliation, over sequences of events as a policy lives them: which
+ * observation is trusted, which AWS calls are made, what the policy's outcome is, which events are
+ * recorded and when it is looked at again. A policy here is its status, kept by the same pure
+ * status builder the reconciler uses; AWS is a script of answers.
+ */
+class ReconciliationTest {
+
+  private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+  private static final TableRef TABLE = new TableRef("eu-west-1", "orders");
+  private static final Duration DRIFT = Duration.ofMinutes(10);
+  private static final ReconcilerSettings SETTINGS =
+      new ReconcilerSettings(
+          Optional.of("eu-west-1"),
+          new DriftSchedule(DRIFT, 0.1, 8),
+          Duration.ofSeconds(5),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(1),
+          Duration.ofSeconds(10),
+          Duration.ofMinutes(30),
+          Duration.ofSeconds(30),
+          Duration.ZERO);
+
+  /** Jitter factor exactly 1: nextDouble() of this generator is 0.5. */
+  private final Reconciliation reconciliation = new Reconciliation(SETTINGS, () -> Long.MIN_VALUE);
+
+  private final Policy policy = new Policy();
+
+  @Test
+  void newPolicyIsAppliedWithOneUpdateWhoseAnswerIsTheObservation() {
+    Verdict verdict = policy.reconcile(T0, enabled(14));
+
+    assertThat(policy.calls).containsExactly(new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(verdict.observed()).isEqualTo(enabled(14));
+    assertThat(verdict.events()).extracting(Event::reason).containsExactly(ConditionReason.InSync);
+    assertThat(verdict.driftCheckDue()).isPresent();
+    assertThat(verdict.next())
+        .as("the next look is the drift check, within the interval's jitter")
+        .isBetween(DRIFT.multipliedBy(9).dividedBy(10), DRIFT.multipliedBy(11).dividedBy(10));
+  }
+
+  @Test
+  void specChangeWhileReadyThatDynamoDbAlreadyMatchesCostsNoCall() {
+    policy.reconcile(T0, enabled(14));
+
+    policy.changeSpec(DesiredPitr.enabled(14));
+    Verdict verdict = policy.reconcile(T0.plusSeconds(60));
+
+    assertThat(policy.callsAfterFirst()).isEmpty();
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(verdict.events()).as("Ready did not change").isEmpty();
+  }
+
+  @Test
+  void specChangeWhileReadyIsAppliedAndToldWithAnEvent() {
+    policy.reconcile(T0, enabled(14));
+
+    policy.changeSpec(DesiredPitr.enabled(7));
+    Verdict verdict = policy.reconcile(T0.plusSeconds(60), enabled(7));
+
+    assertThat(policy.callsAfterFirst()).containsExactly(new Update(TABLE, DesiredPitr.enabled(7)));
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(7)));
+    assertThat(verdict.events())
+        .extracting(Event::reason)
+        .as("Ready stays True, so an Applied event tells of the change")
+        .containsExactly(ConditionReason.Applied);
+  }
+
+  @Test
+  void specChangeAfterAFailureIsAppliedNotJudgedOnTheStaleObservation() {
+    policy.reconcile(T0, enabled(14));
+    policy.reconcile(T0.plus(DRIFT.multipliedBy(2)), notFound());
+    assertThat(policy.reason()).isEqualTo(ConditionReason.TableNotFound);
+
+    // The stored description still says 14 days; a spec asking for 14 must not trust it.
+    policy.changeSpec(DesiredPitr.enabled(14));
+    Verdict verdict = policy.reconcile(T0.plus(DRIFT.multipliedBy(2)).plusSeconds(5), notFound());
+
+    assertThat(policy.calls.get(policy.calls.size() - 1))
+        .isEqualTo(new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(verdict.outcome().orElseThrow().reason()).isEqualTo(ConditionReason.TableNotFound);
+  }
+
+  @Test
+  void driftCheckNotDueYetDoesNothing() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+
+    Verdict early = policy.reconcile(T0.plusSeconds(60));
+
+    assertThat(policy.callsAfterFirst()).isEmpty();
+    assertThat(early.outcome()).isEmpty();
+    assertThat(early.next())
+        .isEqualTo(Duration.between(T0.plusSeconds(60), applied.driftCheckDue().orElseThrow()));
+  }
+
+  @Test
+  void dueDriftCheckInSyncIsOneDescribeAndNothingElse() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+
+    Verdict checked = policy.reconcile(due, enabled(14));
+
+    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
+    assertThat(checked.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(checked.events()).isEmpty();
+    assertThat(checked.driftCheckDue().orElseThrow()).isAfter(due.plus(DRIFT.dividedBy(2)));
+  }
+
+  @Test
+  void driftIsFoundByADescribeAndSetBackByOneUpdate() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+
+    Verdict corrected =
+        policy.reconcile(applied.driftCheckDue().orElseThrow(), enabled(3), enabled(14));
+
+    assertThat(policy.callsAfterFirst())
+        .containsExactly(new Describe(TABLE), new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(corrected.events())
+        .singleElement()
+        .returns(ConditionReason.DriftCorrected, Event::reason)
+        .returns(
+            "Point-in-time recovery of table orders in eu-west-1 was enabled with a 3-day recovery"
+                + " period outside the operator; set back to enabled with a 14-day recovery"
+                + " period.",
+            Event::message);
+  }
+
+  @Test
+  void deferredDriftCheckWaitsForThePermitAndChangesNothing() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+
+    Verdict deferred = policy.reconcile(due, new Deferred(Duration.ofMillis(125)));
+
+    assertThat(deferred.outcome()).isEmpty();
+    assertThat(deferred.next()).isEqualTo(Duration.ofMillis(125));
+    assertThat(deferred.driftCheckDue()).contains(due);
+  }
+
+  @Test
+  void throttledDriftCheckIsReportedAndBackedOffWithoutAnUpdate() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+
+    Verdict throttled = policy.reconcile(due, failed(ConditionReason.Throttled));
+
+    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
+    assertThat(throttled.outcome().orElseThrow().reason()).isEqualTo(ConditionReason.Throttled);
+    assertThat(throttled.next()).isEqualTo(SETTINGS.initialBackoff());
+  }
+
+  @Test
+  void transientFailuresBackOffAboutAsLongAsThePolicyHasBeenFailing() {
+    policy.reconcile(T0, failed(ConditionReason.AwsServerError));
+    Verdict later = policy.reconcile(T0.plusSeconds(40), failed(ConditionReason.AwsServerError));
+    Verdict muchLater =
+        policy.reconcile(T0.plus(Duration.ofHours(1)), failed(ConditionReason.AwsServerError));
+
+    assertThat(later.next()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(muchLater.next()).as("capped").isEqualTo(SETTINGS.maxBackoff());
+    assertThat(later.events()).as("one event per change of reason").isEmpty();
+  }
+
+  @Test
+  void aStatusStillChangingIsLookedAtAgainWithADescribeNotAnUpdate() {
+    Verdict changing = policy.reconcile(T0, observed("ENABLING", null));
+    assertThat(changing.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.PitrStatusChanging);
+    assertThat(changing.next()).isEqualTo(SETTINGS.backupsNotYetAvailable());
+
+    Verdict settled = policy.reconcile(T0.plusSeconds(10), enabled(14));
+
+    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
+    assertThat(settled.outcome()).contains(new Outcome.Synced(enabled(14)));
+  }
+
+  @Test
+  void policyInConflictNeverCallsAndLooksAgainAtTheConflictInterval() {
+    policy.managedBy = Optional.of("team-a/orders");
+
+    Verdict verdict = policy.reconcile(T0);
+
+    assertThat(policy.calls).isEmpty();
+    assertThat(verdict.outcome().orElseThrow())
+        .returns(ConditionReason.Conflict, Outcome::reason)
+        .returns(
+            "Table orders in eu-west-1 is managed by team-a/orders; this policy takes over if"
+                + " that one is deleted.",
+            Outcome::message);
+    assertThat(verdict.next()).isEqualTo(SETTINGS.conflict());
+  }
+
+  @Test
+  void stalledPoliciesWaitNoLongerThanTheDriftInterval() {
+    Verdict denied = policy.reconcile(T0, failed(ConditionReason.AccessDenied));
+
+    assertThat(denied.outcome().orElseThrow().reason()).isEqualTo(ConditionReason.AccessDenied);
+    assertThat(denied.next()).as("stalled is 30 m, the drift interval 10 m").isEqualTo(DRIFT);
+  }
+
+  @Test
+  void invalidSpecIsReportedWithoutACall() {
+    policy.invalidity = Optional.of("No region.");
+
+    Verdict verdict = policy.reconcile(T0);
+
+    assertThat(policy.calls).isEmpty();
+    assertThat(verdict.outcome())
+        .contains(new Outcome.NotReady(ConditionReason.InvalidSpec, "No region."));
+  }
+
+  @Test
+  void failureOutsideDynamoDbIsReportedOncePerChangeOfReason() {
+    Verdict first =
+        reconciliation.failed(Optional.of(ConditionReason.InSync), "Kubernetes said no");
+    Verdict again =
+        reconciliation.failed(
+            Optional.of(ConditionReason.ReconciliationFailed), "Kubernetes said no");
+
+    assertThat(first.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.ReconciliationFailed);
+    assertThat(first.events())
+        .extracting(Event::reason)
+        .containsExactly(ConditionReason.ReconciliationFailed);
+    assertThat(again.events()).isEmpty();
+  }
+
+  @Test
+  void deletingWithRetainOrWithoutTheFinalizerLetsGoWithoutACall() {
+    assertThat(leave(false, true, Optional.empty(), Optional.empty()))
+        .isEqualTo(new Release(List.of()));
+    assertThat(leave(true, false, Optional.empty(), Optional.empty()))
+        .isEqualTo(new Release(List.of()));
+    assertThat(policy.calls).isEmpty();
+  }
+
+  @Test
+  void deletingWhileAnotherPolicyNamesTheTableHandsOverWithoutACall() {
+    assertThat(leave(true, true, Optional.empty(), Optional.of("team-b/orders")))
+        .isInstanceOfSatisfying(
+            Release.class,
+            release ->
+                assertThat(release.events())
+                    .singleElement()
+                    .returns(ConditionReason.HandedOver, Event::reason)
+                    .returns(
+                        "Point-in-time recovery of table orders in eu-west-1 left as it is:"
+                            + " team-b/orders manages it now.",
+                        Event::message));
+    assertThat(policy.calls).isEmpty();
+  }
+
+  @Test
+  void deletingAPolicyInConflictMakesNoCall() {
+    assertThat(leave(true, true, Optional.of("team-a/orders"), Optional.of("team-a/orders")))
+        .isEqualTo(new Release(List.of()));
+    assertThat(policy.calls).isEmpty();
+  }
+
+  @Test
+  void deletingTheManagerWithDisableTurnsPitrOffThenLetsGo() {
+    policy.answers.add(new Answered(observed("DISABLED", null)));
+
+    assertThat(leave(true, true, Optional.empty(), Optional.empty()))
+        .isInstanceOfSatisfying(
+            Release.class,
+            release ->
+                assertThat(release.events())
+                    .extracting(Event::reason)
+                    .containsExactly(ConditionReason.DisabledOnDelete));
+    assertThat(policy.calls).containsExactly(new Update(TABLE, DesiredPitr.disabled()));
+  }
+
+  @Test
+  void deletingWhenTheTableIsGoneLetsGo() {
+    policy.answers.add(failed(ConditionReason.TableNotFound));
+
+    assertThat(leave(true, true, Optional.empty(), Optional.empty()))
+        .isEqualTo(new Release(List.of()));
+  }
+
+  @Test
+  void deletingWhileDynamoDbFailsStaysSaysWhyAndBacksOff() {
+    policy.answers.add(failed(ConditionReason.EndpointUnreachable));
+
+    assertThat(leave(true, true, Optional.empty(), Optional.empty()))
+        .isInstanceOfSatisfying(
+            Stay.class,
+            stay -> {
+              Outcome outcome = stay.verdict().outcome().orElseThrow();
+              assertThat(outcome.reason()).isEqualTo(ConditionReason.EndpointUnreachable);
+              assertThat(outcome.message())
+                  .isEqualTo(
+                      "Could not turn point-in-time recovery off before the policy goes:"
+                          + " EndpointUnreachable happened");
+              assertThat(stay.verdict().next()).isEqualTo(SETTINGS.initialBackoff());
+            });
+  }
+
+  private Reconciliation.Leave leave(
+      boolean holdsFinalizer,
+      boolean disable,
+      Optional<String> managedBy,
+      Optional<String> successor) {
+    return reconciliation.leave(
+        new Departure(
+            holdsFinalizer,
+            disable,
+            TABLE,
+            managedBy,
+            successor,
+            Optional.of(ConditionReason.InSync),
+            null),
+        T0,
+        policy::answer);
+  }
+
+  private static ObservedPitr enabled(int days) {
+    return new ObservedPitr(
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+        true,
+        ObservedPitr.PitrStatus.ENABLED,
+        "ENABLED",
+        days,
+        T0.minus(Duration.ofDays(1)),
+        T0.minusSeconds(300));
+  }
+
+  private static ObservedPitr observed(String status, Integer days) {
+    return new ObservedPitr(
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+        true,
+        ObservedPitr.PitrStatus.of(status),
+        status,
+        days,
+        null,
+        null);
+  }
+
+  private static Answer notFound() {
+    return failed(ConditionReason.TableNotFound);
+  }
+
+  private static Failed failed(ConditionReason reason) {
+    return new Failed(reason, reason + " happened");
+  }
+
+  /** A policy as the reconciler sees it between reconciliations: spec, status, schedule. */
+  private final class Policy {
+    DesiredPitr desired = DesiredPitr.enabled(14);
+    long generation = 1;
+    ContinuousBackupsPolicyStatus status;
+    Optional<Instant> driftCheckDue = Optional.empty();
+    Optional<String> managedBy = Optional.empty();
+    Optional<String> invalidity = Optional.empty();
+    final List<Call> calls = new ArrayList<>();
+    final Deque<Answer> answers = new ArrayDeque<>();
+
+    void changeSpec(DesiredPitr next) {
+      desired = next;
+      generation++;
+    }
+
+    /** One reconciliation at {@code now}, AWS answering with {@code script} in order. */
+    Verdict reconcile(Instant now, Object... script) {
+      for (Object answer : script) {
+        answers.add(
+            answer instanceof ObservedPitr observed ? new Answered(observed) : (Answer) answer);
+      }
+      var facts =
+          new Reconciliation.Facts(
+              "uid-1",
+              TABLE,
+              invalidity,
+              invalidity.isEmpty() ? desired : null,
+              status == null || status.getObservedGeneration() != generation,
+              PolicyStatusBuilder.lastObserved(status),
+              PolicyStatusBuilder.readyReason(status),
+              PolicyStatusBuilder.failingSince(status),
+              managedBy,
+              driftCheckDue,
+              1);
+      Verdict verdict = reconciliation.reconcile(facts, now, this::answer);
+      assertThat(answers).as("every scripted answer was asked for").isEmpty();
+      verdict.driftCheckDue().ifPresent(due -> driftCheckDue = Optional.of(due));
+      verdict
+          .outcome()
+          .ifPresent(
+              outcome ->
+                  status =
+                      PolicyStatusBuilder.build(
+                          status, generation, outcome, verdict.observed(), now, Duration.ZERO));
+      return verdict;
+    }
+
+    Answer answer(Call call) {
+      calls.add(call);
+      assertThat(answers).as("an answer scripted for " + call).isNotEmpty();
+      return answers.removeFirst();
+    }
+
+    List<Call> callsAfterFirst() {
+      return calls.subList(1, calls.size());
+    }
+
+    ConditionReason reason() {
+      return PolicyStatusBuilder.readyReason(status).orElseThrow();
+    }
+  }
+}
