@@ -6,7 +6,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -196,7 +195,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       events.record(policy, event.reason(), event.message());
     }
     if (policy.hasFinalizer(FINALIZER)) {
-      PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
+      setFinalizer(policy, context, false);
     }
     return UpdateControl.noUpdate();
   }
@@ -267,21 +266,36 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return status;
   }
 
-  /** Only policies with deletionPolicy Disable hold the finalizer. */
+  /**
+   * Only policies with deletionPolicy Disable hold the finalizer. A refused change is not retried
+   * here but fails the reconciliation, so that the safety net says why and retries with backoff.
+   */
   private static void syncFinalizer(
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     boolean wanted =
         policy.getSpec() != null && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable;
-    ContinuousBackupsPolicy updated;
-    if (wanted && !policy.hasFinalizer(FINALIZER)) {
-      updated = PrimaryUpdateAndCacheUtils.addFinalizer(context, FINALIZER);
-    } else if (!wanted && policy.hasFinalizer(FINALIZER)) {
-      updated = PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
-    } else {
-      return;
+    if (wanted != policy.hasFinalizer(FINALIZER)) {
+      ContinuousBackupsPolicy updated = setFinalizer(policy, context, wanted);
+      policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
+      policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
     }
-    policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
-    policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
+  }
+
+  /** Adds or removes the finalizer with one JSON patch, keeping the cache up to date. */
+  private static ContinuousBackupsPolicy setFinalizer(
+      ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context, boolean held) {
+    return context
+        .resourceOperations()
+        .jsonPatchPrimary(
+            policy,
+            p -> {
+              if (held) {
+                p.addFinalizer(FINALIZER);
+              } else {
+                p.removeFinalizer(FINALIZER);
+              }
+              return p;
+            });
   }
 
   private void forget(ContinuousBackupsPolicy policy) {
