@@ -117,6 +117,11 @@ public final class OperatorUnderTest implements AutoCloseable {
     return operator;
   }
 
+  /** Makes {@code pod}, another pod of the release, the one {@link #operator()} answers. */
+  public void adopt(PackagedOperator pod) {
+    operator = pod;
+  }
+
   @Override
   public void close() {
     release.close();

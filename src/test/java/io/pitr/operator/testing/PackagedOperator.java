@@ -209,9 +209,16 @@ public final class PackagedOperator implements AutoCloseable {
     }
   }
 
+  /** Stops the pod if it still runs, keeping its last metrics beside its log for a post-mortem. */
   @Override
   public void close() {
     if (process.isAlive()) {
+      try {
+        Files.writeString(
+            LOGS.resolve(podName + ".metrics"), get("/q/metrics").body(), StandardCharsets.UTF_8);
+      } catch (IOException | InterruptedException e) {
+        say(podName, "could not keep its metrics: " + e);
+      }
       stop();
     }
   }

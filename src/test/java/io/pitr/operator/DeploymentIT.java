@@ -1,0 +1,230 @@
+package io.pitr.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pitr.emulator.Operation;
+import io.pitr.emulator.Scope;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.testing.OperatorUnderTest;
+import io.pitr.operator.testing.PackagedOperator;
+import io.pitr.operator.testing.Policies;
+import io.pitr.operator.testing.PrometheusMetrics;
+import io.pitr.operator.testing.RealKubeApiServer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The packaged operator as the chart deploys it by default (all namespaces, a ClusterRole), with a
+ * label selector set through the chart's extraEnv; pinned wherever the packaged configuration could
+ * differ from what the reconciler's annotation says: which policies it watches, which events reach
+ * it (generation awareness), its informer's item store, its own and the Java Operator SDK's
+ * metrics, and leader election with graceful stops.
+ */
+@ExtendWith(RealKubeApiServer.class)
+class DeploymentIT {
+
+  static final Scope SCOPE = new Scope("444455556666", "eu-west-1");
+  static final String SELECTED = "pitr.test/deployment";
+  static final String NAMESPACE = "deployment-a";
+  static final String OTHER_NAMESPACE = "deployment-b";
+  static final String LEASE = "pitr-operator-leader";
+
+  private static KubernetesClient client;
+  private static OperatorUnderTest under;
+  private static Policies policies;
+
+  @BeforeAll
+  static void start(KubernetesClient kubernetesClient) {
+    client = kubernetesClient;
+    under =
+        OperatorUnderTest.start(
+            client,
+            "deployment",
+            SCOPE,
+            values ->
+                values.env(
+                    "QUARKUS_OPERATOR_SDK_CONTROLLERS_CONTINUOUSBACKUPSPOLICY_SELECTOR",
+                    SELECTED + "=yes"));
+    policies = under.policies();
+    List.of(NAMESPACE, OTHER_NAMESPACE)
+        .forEach(
+            namespace ->
+                io.pitr.operator.testing.CustomResourceDefinitions.ensureNamespace(
+                    client, namespace));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (under != null) {
+      under.close();
+    }
+  }
+
+  @AfterEach
+  void cleanUp() {
+    policies.deleteAll(NAMESPACE);
+    policies.deleteAll(OTHER_NAMESPACE);
+  }
+
+  @Test
+  void onlyThePoliciesTheSelectorPicksAreManagedInAnyNamespace() {
+    under.emulator().createTable(SCOPE, "ignored");
+    under.emulator().createTable(SCOPE, "picked");
+    client
+        .resource(policies.newPolicy("ignored", "ignored", true, 7))
+        .inNamespace(NAMESPACE)
+        .create();
+
+    policies.awaitReady(create(OTHER_NAMESPACE, "picked", "picked", 7));
+
+    assertThat(policies.get(NAMESPACE, "ignored").getStatus()).isNull();
+    assertThat(policies.calls("ignored", Operation.UPDATE_CONTINUOUS_BACKUPS)).isZero();
+  }
+
+  @Test
+  void changesThatLeaveTheSpecAloneReachNoReconciliation() {
+    under.emulator().createTable(SCOPE, "labelled");
+    under.emulator().createTable(SCOPE, "marker");
+    policies.awaitReady(create(NAMESPACE, "labelled", "labelled", 7));
+    policies.awaitReady(create(NAMESPACE, "marker", "marker", 7));
+    double updatesSeen = updateEvents();
+
+    policies.edit(NAMESPACE, "labelled", p -> p.getMetadata().getLabels().put("team", "a"));
+    policies.edit(NAMESPACE, "labelled", p -> p.getMetadata().getAnnotations().put("note", "x"));
+    // A spec change after them, as a marker: by the time it is Ready, their events were seen.
+    policies.edit(
+        NAMESPACE,
+        "marker",
+        p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(8));
+    policies.awaitReady(NAMESPACE, "marker", 2);
+
+    assertThat(updateEvents())
+        .as("only the marker's spec change; label, annotation and status changes are filtered")
+        .isEqualTo(updatesSeen + 1);
+  }
+
+  @Test
+  void theInformerCacheKeepsPoliciesWithoutTheirManagedFields() {
+    IntStream.range(0, 10)
+        .forEach(
+            i -> {
+              under.emulator().createTable(SCOPE, "cached-" + i);
+              create(NAMESPACE, "cached-" + i, "cached-" + i, 7);
+            });
+    IntStream.range(0, 10).forEach(i -> policies.awaitReady(NAMESPACE, "cached-" + i, 1));
+    assertThat(policies.get(NAMESPACE, "cached-0").getMetadata().getManagedFields())
+        .as("the API server sends managedFields")
+        .hasSizeGreaterThanOrEqualTo(2);
+
+    Map<String, Long> instances = histogram(under.operator().jcmd("GC.class_histogram"));
+
+    assertThat(instances).containsEntry(LeanPolicyStore.class.getName(), 1L);
+    assertThat(instances.getOrDefault("io.fabric8.kubernetes.api.model.ManagedFieldsEntry", 0L))
+        .as("cached policies hold none (each would hold two or more)")
+        .isLessThan(10);
+  }
+
+  @Test
+  void itsOwnTheSdksAndTheJvmsMetricsAreServed() throws Exception {
+    under.emulator().createTable(SCOPE, "measured");
+    policies.awaitReady(create(NAMESPACE, "measured", "measured", 7));
+
+    PrometheusMetrics metrics = under.operator().metrics();
+
+    assertThat(metrics.sum("pitr_reconciles_total")).isPositive();
+    assertThat(
+            metrics.sum(
+                "reconciliations_started_total", "controller_name", "continuousbackupspolicy"))
+        .isPositive();
+    assertThat(metrics.sum("reconciliations_success_total")).isPositive();
+    assertThat(metrics.has("jvm_memory_used_bytes")).isTrue();
+    assertThat(under.operator().get("/q/health/ready").body()).contains("\"status\": \"UP\"");
+  }
+
+  @Test
+  void theLeaderAloneWorksAndAStandbyTakesOverWithoutWritingWhenItStops() {
+    PackagedOperator leader = under.operator();
+    List.of("one", "two", "three").forEach(t -> under.emulator().createTable(SCOPE, t));
+    List.of("one", "two", "three").forEach(t -> policies.awaitReady(create(NAMESPACE, t, t, 7)));
+    Map<String, String> versions = new LinkedHashMap<>();
+    List.of("one", "two", "three")
+        .forEach(
+            t -> versions.put(t, policies.get(NAMESPACE, t).getMetadata().getResourceVersion()));
+    long updates =
+        under.policies().operatorRequests().stream()
+            .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
+            .count();
+
+    PackagedOperator standby = under.release().startUnready().awaitLive();
+    assertThat(leaseHolder()).isEqualTo(leader.podName());
+    under.emulator().createTable(SCOPE, "while-standing-by");
+    policies.awaitReady(create(NAMESPACE, "while-standing-by", "while-standing-by", 7));
+    assertThat(standby.metrics().sum("pitr_reconciles_total")).as("the standby waits").isZero();
+
+    PackagedOperator.Stopped stopped = leader.stop();
+    under.adopt(standby);
+
+    assertThat(stopped.killed()).as("SIGTERM stops the pod; no SIGKILL is needed").isFalse();
+    assertThat(stopped.took()).isLessThan(Duration.ofSeconds(10));
+    await().atMost(Duration.ofSeconds(40)).until(() -> standby.podName().equals(leaseHolder()));
+    standby.awaitReady();
+    under.emulator().createTable(SCOPE, "after-takeover");
+    policies.awaitReady(create(NAMESPACE, "after-takeover", "after-takeover", 7));
+    assertThat(standby.metrics().sum("pitr_reconciles_total")).isPositive();
+    List.of("one", "two", "three")
+        .forEach(
+            t ->
+                assertThat(policies.get(NAMESPACE, t).getMetadata().getResourceVersion())
+                    .as("taking over writes no status")
+                    .isEqualTo(versions.get(t)));
+    assertThat(
+            under.policies().operatorRequests().stream()
+                .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
+                .count())
+        .as("taking over sends no Update; only the two new policies did")
+        .isEqualTo(updates + 2);
+  }
+
+  private static ContinuousBackupsPolicy create(
+      String namespace, String name, String table, int period) {
+    ContinuousBackupsPolicy policy = policies.newPolicy(name, table, true, period);
+    policy.getMetadata().getLabels().put(SELECTED, "yes");
+    return client.resource(policy).inNamespace(namespace).create();
+  }
+
+  private static String leaseHolder() {
+    var lease = client.leases().inNamespace(under.release().namespace()).withName(LEASE).get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private static double updateEvents() {
+    return under
+        .operator()
+        .metrics()
+        .sum("events_received_total", "event", "ResourceEvent", "action", "UPDATED");
+  }
+
+  /** Instances per class, from {@code jcmd GC.class_histogram}. */
+  private static Map<String, Long> histogram(String output) {
+    Map<String, Long> instances = new LinkedHashMap<>();
+    Matcher row =
+        Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+(\\S+)", Pattern.MULTILINE)
+            .matcher(output);
+    while (row.find()) {
+      instances.merge(row.group(2), Long.parseLong(row.group(1)), Long::sum);
+    }
+    return instances;
+  }
+}
