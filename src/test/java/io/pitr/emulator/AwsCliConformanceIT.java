@@ -1,6 +1,7 @@
 package io.pitr.emulator;
 
 import io.pitr.testing.ExternalCommand;
+import io.pitr.testing.ProvisionedTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,7 +25,7 @@ class AwsCliConformanceIT extends ExternalClientConformance {
 
   @BeforeAll
   static void requireAwsCli() {
-    aws = ExternalCommand.require("aws", "python3 -m pip install awscli");
+    aws = ProvisionedTools.python("aws");
   }
 
   @Override

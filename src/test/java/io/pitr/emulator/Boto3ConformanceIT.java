@@ -2,6 +2,7 @@ package io.pitr.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pitr.testing.ExternalCommand;
+import io.pitr.testing.ProvisionedTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -22,9 +23,9 @@ class Boto3ConformanceIT extends ExternalClientConformance {
     python = requireBoto3Python();
   }
 
-  /** python3 with boto3 importable, or a failure saying how to get it. */
+  /** The provisioned Python with boto3 importable, or a failure saying how to get it. */
   static Path requireBoto3Python() {
-    Path python3 = ExternalCommand.require("python3", "install Python 3 (apt-get install python3)");
+    Path python3 = ProvisionedTools.python("python");
     var probe =
         ExternalCommand.run(
             List.of(python3.toString(), "-c", "import boto3"), Map.of(), Duration.ofSeconds(60));
@@ -32,7 +33,7 @@ class Boto3ConformanceIT extends ExternalClientConformance {
       throw new IllegalStateException(
           "boto3 is not importable by "
               + python3
-              + ": python3 -m pip install boto3\n"
+              + ": rerun src/test/scripts/provision-python-tools.sh\n"
               + probe.stderr());
     }
     return python3;

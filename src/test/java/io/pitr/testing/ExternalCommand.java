@@ -1,21 +1,17 @@
 package io.pitr.testing;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs programs nobody here wrote (the AWS CLI, Python with boto3, moto, kubectl) for integration
- * tests. A missing program fails the test with how to install it; it is never skipped.
+ * Runs programs nobody here wrote (the AWS CLI, Python with boto3, moto, kubectl, helm) for
+ * integration tests; {@link ProvisionedTools} finds them.
  */
 public final class ExternalCommand {
 
@@ -29,28 +25,6 @@ public final class ExternalCommand {
    * @param stderr standard error
    */
   public record Result(int exitCode, String stdout, String stderr) {}
-
-  /** The program's path on PATH, or a failure saying how to install it. */
-  public static Path require(String program, String howToInstall) {
-    return find(program)
-        .orElseThrow(
-            () ->
-                new IllegalStateException(
-                    program
-                        + " is required by this test and is not on the PATH. Install it: "
-                        + howToInstall));
-  }
-
-  public static Optional<Path> find(String program) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String directory : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(directory, program);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
-  }
 
   /** Runs a command to completion, with extra environment variables, within a time limit. */
   public static Result run(

@@ -24,10 +24,9 @@ public final class MotoServer implements AutoCloseable {
     this.endpoint = endpoint;
   }
 
-  /** Starts moto_server and waits until it answers; fails with how to install it if missing. */
+  /** Starts moto_server and waits until it answers; fails with how to get it if missing. */
   public static MotoServer start() {
-    Path motoServer =
-        ExternalCommand.require("moto_server", "python3 -m pip install 'moto[server]==5.2.1'");
+    Path motoServer = ProvisionedTools.python("moto_server");
     int port = freePort();
     URI endpoint = URI.create("http://127.0.0.1:" + port);
     try {

@@ -1,6 +1,7 @@
 package io.pitr.operator.testing;
 
 import io.pitr.testing.ExternalCommand;
+import io.pitr.testing.ProvisionedTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,13 +24,7 @@ public final class HelmChart {
     if (version == null) {
       throw new IllegalStateException("pitr.test.helm-version is not set: run with ./mvnw verify");
     }
-    String tools = System.getenv("PITR_TOOLS_DIR");
-    Path helm =
-        (tools != null
-                ? Path.of(tools)
-                : Path.of(System.getProperty("user.home"), ".cache", "pitr-operator"))
-            .resolve("helm-" + version)
-            .resolve("helm");
+    Path helm = ProvisionedTools.directory().resolve("helm-" + version).resolve("helm");
     if (!Files.isExecutable(helm)) {
       throw new IllegalStateException(
           helm + " is missing: ./mvnw verify provisions it (src/test/scripts/provision-helm.sh).");
