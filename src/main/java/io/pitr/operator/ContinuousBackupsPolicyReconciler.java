@@ -122,7 +122,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     }
     syncFinalizer(policy, context);
     Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
-    TableRef table = invalidity.isEmpty() ? tableOf(policy) : null;
+    TableRef table = tableOf(policy).orElse(null);
     ContinuousBackupsPolicyStatus status = policy.getStatus();
     String uid = policy.getMetadata().getUid();
     var facts =
@@ -169,15 +169,17 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   private UpdateControl<ContinuousBackupsPolicy> deleting(
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     nextDriftCheck.remove(policy.getMetadata().getUid());
-    Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
-    TableRef table = invalidity.isEmpty() ? tableOf(policy) : null;
+    TableRef table = tableOf(policy).orElse(null);
+    Optional<ContinuousBackupsPolicy> manager =
+        table == null ? Optional.empty() : managerOf(table, context, policy);
     var departure =
         new Reconciliation.Departure(
             policy.hasFinalizer(FINALIZER),
             policy.getSpec() != null
                 && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable,
             table,
-            table == null ? Optional.empty() : managerOf(table, context, policy).map(this::name),
+            manager.map(this::name),
+            manager.filter(ContinuousBackupsPolicy::isMarkedForDeletion).isPresent(),
             table == null
                 ? Optional.empty()
                 : policiesNaming(table, context)
@@ -221,6 +223,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   private UpdateControl<ContinuousBackupsPolicy> report(
       ContinuousBackupsPolicy policy, Verdict verdict) {
     if (verdict.outcome().isEmpty()) {
+      // Nothing new was found: the policy stands where its status says (after a restart, too).
+      PolicyStatusBuilder.readyReason(policy.getStatus())
+          .ifPresent(reason -> reasons.put(policy.getMetadata().getUid(), reason));
       return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
     }
     ContinuousBackupsPolicyStatus previous = policy.getStatus();
@@ -251,7 +256,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
           name(policy), policy.getSpec().getTableName(), event.reason(), event.message());
       events.record(policy, event.reason(), event.message());
       if (event.reason() == ConditionReason.DriftCorrected) {
-        metrics.counter("pitr.drift.corrections", "region", tableOf(policy).region()).increment();
+        metrics
+            .counter("pitr.drift.corrections", "region", tableOf(policy).orElseThrow().region())
+            .increment();
       }
     }
     reasons.put(policy.getMetadata().getUid(), outcome.reason());
@@ -306,11 +313,12 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   /** The policies that stood by for the deleted policy's table look again now. */
   private void wakeSuccessors(
       ContinuousBackupsPolicy deleted, Context<ContinuousBackupsPolicy> context) {
-    if (PitrPlan.invalidity(deleted.getSpec(), settings.defaultRegion()).isEmpty()) {
-      policiesNaming(tableOf(deleted), context)
-          .filter(other -> !isSame(other, deleted))
-          .forEach(other -> successors.propagateEvent(ResourceID.fromResource(other)));
-    }
+    tableOf(deleted)
+        .ifPresent(
+            table ->
+                policiesNaming(table, context)
+                    .filter(other -> !isSame(other, deleted))
+                    .forEach(other -> successors.propagateEvent(ResourceID.fromResource(other))));
   }
 
   private static final Comparator<ContinuousBackupsPolicy> OLDEST_FIRST =
@@ -341,10 +349,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         .getPrimaryCache()
         .addIndexer(
             TABLE_INDEX,
-            policy ->
-                PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion()).isEmpty()
-                    ? List.of(indexKey(tableOf(policy)))
-                    : List.of());
+            policy -> tableOf(policy).map(table -> List.of(indexKey(table))).orElse(List.of()));
     return List.of(successors);
   }
 
@@ -352,21 +357,31 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return table.region() + "/" + table.tableName();
   }
 
-  private TableRef tableOf(ContinuousBackupsPolicy policy) {
+  /** The policy's table, when its spec is valid. */
+  private Optional<TableRef> tableOf(ContinuousBackupsPolicy policy) {
+    if (PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion()).isPresent()) {
+      return Optional.empty();
+    }
     String region = policy.getSpec().getRegion();
-    return new TableRef(
-        region != null && !region.isBlank() ? region : settings.defaultRegion().orElseThrow(),
-        policy.getSpec().getTableName());
+    return Optional.of(
+        new TableRef(
+            region != null && !region.isBlank() ? region : settings.defaultRegion().orElseThrow(),
+            policy.getSpec().getTableName()));
   }
 
-  /** One line for a condition: what failed, without stack traces or credentials. */
+  /**
+   * One line for a condition: what failed, without stack traces or credentials. A Kubernetes API
+   * error is told by its answer, however deep the SDK wrapped it.
+   */
   private static String describe(Exception e) {
-    if (e instanceof KubernetesClientException api) {
-      String detail =
-          api.getStatus() != null && api.getStatus().getMessage() != null
-              ? api.getStatus().getMessage()
-              : api.getMessage();
-      return "the Kubernetes API answered " + api.getCode() + ": " + detail;
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof KubernetesClientException api) {
+        String detail =
+            api.getStatus() != null && api.getStatus().getMessage() != null
+                ? api.getStatus().getMessage()
+                : api.getMessage();
+        return "the Kubernetes API answered " + api.getCode() + ": " + detail;
+      }
     }
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }

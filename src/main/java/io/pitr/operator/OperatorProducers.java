@@ -106,9 +106,10 @@ public class OperatorProducers {
   /**
    * The controller's configuration as the extension built it, completed: every event reaches the
    * reconciler, deletes included, as its annotation asks; a failed reconciliation is retried with
-   * the operator's backoff (doubling from pitr.retry.initial-backoff to pitr.retry.max-backoff) and
-   * never given up; and each policy is looked at at least once per drift interval. It stays the
-   * extension's own configuration type, which the rest of the extension expects.
+   * the operator's backoff (doubling from pitr.retry.initial-backoff to pitr.retry.max-backoff, or
+   * the drift interval if shorter) and never given up; and each policy is looked at at least once
+   * per drift interval. It stays the extension's own configuration type, which the rest of the
+   * extension expects.
    */
   static QuarkusControllerConfiguration<ContinuousBackupsPolicy> completed(
       QuarkusControllerConfiguration<ContinuousBackupsPolicy> built,
@@ -127,7 +128,9 @@ public class OperatorProducers {
             new GenericRetry()
                 .setInitialInterval(settings.initialBackoff().toMillis())
                 .setIntervalMultiplier(2)
-                .setMaxInterval(settings.maxBackoff().toMillis())
+                .setMaxInterval(
+                    Math.min(
+                        settings.maxBackoff().toMillis(), settings.drift().interval().toMillis()))
                 .withoutMaxAttempts(),
             built.getRateLimiter(),
             settings.drift().interval(),

@@ -50,7 +50,13 @@ class DeletionIT {
             client,
             "deletion",
             SCOPE,
-            values -> values.watchNamespaces(NAMESPACE, OTHER_NAMESPACE));
+            // Slow drift checks and conflict retries: a successor can only take over as fast as
+            // the deletion of the policy before it wakes it.
+            values ->
+                values
+                    .watchNamespaces(NAMESPACE, OTHER_NAMESPACE)
+                    .driftInterval("1m")
+                    .env("PITR_RETRY_CONFLICT", "1h"));
     policies = under.policies();
   }
 
@@ -79,12 +85,7 @@ class DeletionIT {
     policies.awaitGone(NAMESPACE, "kept");
     assertThat(policies.calls("kept", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
     assertThat(pitr("kept").pointInTimeRecoveryStatusAsString()).isEqualTo("ENABLED");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(under.operator().metrics().sum("pitr_policies", "reason", "InSync"))
-                    .isEqualTo(inSync - 1));
+    awaitPoliciesInSync(inSync - 1);
   }
 
   @Test
@@ -101,12 +102,7 @@ class DeletionIT {
     assertThat(pitr("temporary").pointInTimeRecoveryStatusAsString()).isEqualTo("DISABLED");
     assertThat(policies.calls("temporary", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(2);
     assertThat(policies.events(NAMESPACE, "temporary")).contains("DisabledOnDelete");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(under.operator().metrics().sum("pitr_policies", "reason", "InSync"))
-                    .isEqualTo(inSync - 1));
+    awaitPoliciesInSync(inSync - 1);
   }
 
   @Test
@@ -170,7 +166,8 @@ class DeletionIT {
     assertThat(pitr("stubborn").pointInTimeRecoveryStatusAsString()).isEqualTo("DISABLED");
     assertThat(policies.events(NAMESPACE, "stubborn"))
         .containsSubsequence("AwsServerError", "DisabledOnDelete");
-    List<RequestRecord> updates = updatesOf("stubborn");
+    List<RequestRecord> updates =
+        policies.requests("stubborn", Operation.UPDATE_CONTINUOUS_BACKUPS);
     assertThat(updates).as("apply, three failures, the disable").hasSize(5);
     for (int i = 2; i < updates.size(); i++) {
       assertThat(Duration.between(updates.get(i - 1).time(), updates.get(i).time()))
@@ -197,10 +194,29 @@ class DeletionIT {
     assertThat(after.earliestRestorableDateTime())
         .as("no restore point was lost")
         .isEqualTo(earliest);
-    assertThat(updatesOf("handed-over"))
+    assertThat(policies.requests("handed-over", Operation.UPDATE_CONTINUOUS_BACKUPS))
         .as("the first policy's apply and the second's; PITR was never turned off")
         .hasSize(2);
     assertThat(policies.events(NAMESPACE, "first")).contains("HandedOver");
+  }
+
+  @Test
+  void twoDisablePoliciesDeletedTogetherTurnPitrOff() {
+    under.emulator().createTable(SCOPE, "both-gone");
+    create(NAMESPACE, "elder", "both-gone", 14, DeletionPolicy.Disable);
+    ContinuousBackupsPolicy younger = policies.newPolicy("younger", "both-gone", true, 7);
+    younger.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    client.resource(younger).inNamespace(OTHER_NAMESPACE).create();
+    policies.awaitCondition(OTHER_NAMESPACE, "younger", "Ready", "False", "Conflict");
+
+    policies.delete(NAMESPACE, "elder");
+    policies.delete(OTHER_NAMESPACE, "younger");
+
+    policies.awaitGone(NAMESPACE, "elder");
+    policies.awaitGone(OTHER_NAMESPACE, "younger");
+    assertThat(pitr("both-gone").pointInTimeRecoveryStatusAsString())
+        .as("whichever went first, the one left managing turned PITR off, as both asked")
+        .isEqualTo("DISABLED");
   }
 
   @Test
@@ -222,7 +238,7 @@ class DeletionIT {
     policies.delete(OTHER_NAMESPACE, "contender");
 
     policies.awaitGone(OTHER_NAMESPACE, "contender");
-    assertThat(updatesOf("contested")).hasSize(1);
+    assertThat(policies.requests("contested", Operation.UPDATE_CONTINUOUS_BACKUPS)).hasSize(1);
     PointInTimeRecoveryDescription pitr = pitr("contested");
     assertThat(pitr.pointInTimeRecoveryStatusAsString()).isEqualTo("ENABLED");
     assertThat(pitr.recoveryPeriodInDays()).isEqualTo(14);
@@ -269,11 +285,14 @@ class DeletionIT {
     }
   }
 
-  private static List<RequestRecord> updatesOf(String table) {
-    return policies.operatorRequests().stream()
-        .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
-        .filter(r -> table.equals(r.table()))
-        .toList();
+  /** Waits until pitr_policies{reason="InSync"} is {@code expected}. */
+  private static void awaitPoliciesInSync(double expected) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(under.operator().metrics().sum("pitr_policies", "reason", "InSync"))
+                    .isEqualTo(expected));
   }
 
   private static PointInTimeRecoveryDescription pitr(String table) {

@@ -164,12 +164,16 @@ class ReconciliationIT {
         .untilAsserted(
             () -> assertThat(policies.events(NAMESPACE, "drifting")).contains("DriftCorrected"));
     assertThat(periodInDynamoDb("drifting")).isEqualTo(14);
-    assertThat(
-            under
-                .operator()
-                .metrics()
-                .sum("pitr_drift_corrections_total", "region", SCOPE.region()))
-        .isEqualTo(correctionsBefore + 1);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        under
+                            .operator()
+                            .metrics()
+                            .sum("pitr_drift_corrections_total", "region", SCOPE.region()))
+                    .isEqualTo(correctionsBefore + 1));
     assertThat(policies.calls("drifting", Operation.UPDATE_CONTINUOUS_BACKUPS))
         .as("one Update to apply, one to correct")
         .isEqualTo(2);
@@ -317,7 +321,7 @@ class ReconciliationIT {
     assertThat(policies.events(NAMESPACE, "flaky"))
         .containsSubsequence("Throttled", "AwsServerError", "InSync");
     assertThat(policies.calls("flaky", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
-    List<RequestRecord> updates = updatesOf("flaky");
+    List<RequestRecord> updates = policies.requests("flaky", Operation.UPDATE_CONTINUOUS_BACKUPS);
     assertThat(Duration.between(updates.get(0).time(), updates.get(1).time()))
         .as("the first retry waits the initial backoff (200 ms, ±20%)")
         .isGreaterThanOrEqualTo(Duration.ofMillis(150));
@@ -353,7 +357,8 @@ class ReconciliationIT {
     assertThat(policies.condition(NAMESPACE, "forbidden", "Reconciling")).isEmpty();
     // Once access is granted (here: the scripted denials run out), the next attempt succeeds.
     policies.awaitReady(NAMESPACE, "forbidden", 1);
-    List<RequestRecord> updates = updatesOf("forbidden");
+    List<RequestRecord> updates =
+        policies.requests("forbidden", Operation.UPDATE_CONTINUOUS_BACKUPS);
     assertThat(updates).hasSize(3);
     for (int i = 1; i < updates.size(); i++) {
       assertThat(Duration.between(updates.get(i - 1).time(), updates.get(i).time()))
@@ -428,13 +433,6 @@ class ReconciliationIT {
 
     assertThat(waited.exitCode()).as(waited.stderr()).isZero();
     assertThat(waited.stdout()).contains("condition met");
-  }
-
-  private static List<RequestRecord> updatesOf(String table) {
-    return policies.operatorRequests().stream()
-        .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
-        .filter(r -> table.equals(r.table()))
-        .toList();
   }
 
   private static Integer periodInDynamoDb(String table) {

@@ -157,6 +157,10 @@ class SafetyNetIT {
     client.resource(scribbled).inNamespace(NAMESPACE).updateStatus();
 
     ContinuousBackupsPolicy repaired = policies.awaitReady(NAMESPACE, "scribbled", 1);
+    assertThat(repaired.getStatus().getConditions())
+        .as("the foreign Stalled condition is gone")
+        .extracting(Condition::getType)
+        .containsExactly("Ready");
     Condition ready = repaired.getStatus().getConditions().get(0);
     assertThat(Instant.parse(ready.getLastTransitionTime())).isAfter(Instant.EPOCH);
     assertThat(ready.getReason()).isEqualTo("InSync");

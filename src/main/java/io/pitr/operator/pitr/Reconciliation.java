@@ -105,6 +105,7 @@ public final class Reconciliation {
    * @param disableOnDelete whether its deletionPolicy is Disable
    * @param table the table, when the spec is valid (null otherwise)
    * @param managedBy an older policy that manages the table (this one was in conflict), if any
+   * @param managerLeaving whether that older policy is being deleted too
    * @param successor another policy, not being deleted, that names the same table, if any
    * @param lastReason the Ready condition's reason in status, if it is one of ours
    * @param failingSince since when Ready has been False, null when Ready or unknown
@@ -114,6 +115,7 @@ public final class Reconciliation {
       boolean disableOnDelete,
       TableRef table,
       Optional<String> managedBy,
+      boolean managerLeaving,
       Optional<String> successor,
       Optional<ConditionReason> lastReason,
       Instant failingSince) {}
@@ -186,12 +188,15 @@ public final class Reconciliation {
     return observe(facts, now, caller);
   }
 
-  /** Decides what to do about a policy being deleted, making the call it needs. */
+  /**
+   * Decides what to do about a policy being deleted, making the call it needs. PITR is turned off
+   * only by the policy that manages the table, and only when no other policy that stays names it.
+   */
   public Leave leave(Departure departure, Instant now, Caller caller) {
     if (!departure.holdsFinalizer()
         || !departure.disableOnDelete()
         || departure.table() == null
-        || departure.managedBy().isPresent()) {
+        || (departure.managedBy().isPresent() && !departure.managerLeaving())) {
       // Nothing was asked for, nothing can be called, or another policy manages the table.
       return new Release(List.of());
     }
@@ -206,6 +211,17 @@ public final class Reconciliation {
                       + " left as it is: "
                       + departure.successor().get()
                       + " manages it now.")));
+    }
+    if (departure.managedBy().isPresent()) {
+      // The manager is going too and may have handed the table to this policy: decide once it is
+      // gone (its delete wakes this policy).
+      return new Stay(
+          new Verdict(
+              Optional.empty(),
+              null,
+              List.of(),
+              capped(jittered(settings.conflict()), 1),
+              Optional.empty()));
     }
     Answer answer = caller.call(new Update(table, DesiredPitr.disabled()));
     if (answer instanceof Answered) {
@@ -231,14 +247,14 @@ public final class Reconciliation {
             Optional.of(outcome),
             null,
             transition(departure.lastReason(), outcome, List.of()),
-            notReadyLook(outcome.reason(), departure.failingSince(), now),
+            capped(notReadyLook(outcome.reason(), departure.failingSince(), now), 1),
             Optional.empty()));
   }
 
   /**
    * The decision when a reconciliation failed outside DynamoDB (the Kubernetes API, an unexpected
    * error): the status says so, and the Java Operator SDK retries with backoff ({@code next} is
-   * only its first wait).
+   * unused: the SDK's retry decides).
    */
   public Verdict failed(Optional<ConditionReason> lastReason, String message) {
     NotReady outcome = new NotReady(ConditionReason.ReconciliationFailed, message);
@@ -246,7 +262,7 @@ public final class Reconciliation {
         Optional.of(outcome),
         null,
         transition(lastReason, outcome, List.of()),
-        settings.initialBackoff(),
+        Duration.ZERO,
         Optional.empty());
   }
 
@@ -338,14 +354,18 @@ public final class Reconciliation {
       Duration next = now.isBefore(due) ? Duration.between(now, due) : Duration.ZERO;
       return new Verdict(Optional.of(outcome), observed, all, next, Optional.of(due));
     }
-    Duration next = notReadyLook(outcome.reason(), facts.failingSince(), now);
-    Duration longest = settings.drift().effectiveInterval(facts.policies());
     return new Verdict(
         Optional.of(outcome),
         observed,
         all,
-        next.compareTo(longest) > 0 ? longest : next,
+        capped(notReadyLook(outcome.reason(), facts.failingSince(), now), facts.policies()),
         Optional.empty());
+  }
+
+  /** No policy waits longer than the drift interval (for {@code policies}) to be looked at. */
+  private Duration capped(Duration wait, int policies) {
+    Duration longest = settings.drift().effectiveInterval(policies);
+    return wait.compareTo(longest) > 0 ? longest : wait;
   }
 
   /** {@code events}, then a transition event when the Ready reason changes. */

@@ -286,6 +286,32 @@ class ReconciliationTest {
   }
 
   @Test
+  void deletingAPolicyInConflictWithAnotherStandingByStillMakesNoCallAndNoHandover() {
+    assertThat(leave(true, true, Optional.of("team-a/orders"), Optional.of("team-c/orders")))
+        .isEqualTo(new Release(List.of()));
+  }
+
+  @Test
+  void twoDisablePoliciesDeletedTogetherTurnPitrOffOnceTheFirstHasHandedOver() {
+    // The manager went first, while the other still stood: it handed the table over.
+    assertThat(leave(true, true, Optional.empty(), Optional.of("team-b/orders")))
+        .isInstanceOf(Release.class);
+    // The other, deleted too, finds the manager still leaving: it waits, deciding nothing yet.
+    assertThat(leave(true, true, Optional.of("team-a/orders"), true, Optional.empty()))
+        .isInstanceOfSatisfying(
+            Stay.class,
+            stay -> {
+              assertThat(stay.verdict().outcome()).isEmpty();
+              assertThat(stay.verdict().next()).isEqualTo(SETTINGS.conflict());
+            });
+    assertThat(policy.calls).isEmpty();
+    // Once the manager is gone, it is the manager, and it does what both asked.
+    policy.answers.add(new Answered(observed("DISABLED", null)));
+    assertThat(leave(true, true, Optional.empty(), Optional.empty())).isInstanceOf(Release.class);
+    assertThat(policy.calls).containsExactly(new Update(TABLE, DesiredPitr.disabled()));
+  }
+
+  @Test
   void deletingTheManagerWithDisableTurnsPitrOffThenLetsGo() {
     policy.answers.add(new Answered(observed("DISABLED", null)));
 
@@ -330,12 +356,22 @@ class ReconciliationTest {
       boolean disable,
       Optional<String> managedBy,
       Optional<String> successor) {
+    return leave(holdsFinalizer, disable, managedBy, false, successor);
+  }
+
+  private Reconciliation.Leave leave(
+      boolean holdsFinalizer,
+      boolean disable,
+      Optional<String> managedBy,
+      boolean managerLeaving,
+      Optional<String> successor) {
     return reconciliation.leave(
         new Departure(
             holdsFinalizer,
             disable,
             TABLE,
             managedBy,
+            managerLeaving,
             successor,
             Optional.of(ConditionReason.InSync),
             null),

@@ -20,7 +20,6 @@ public final class ChartValues {
   private final Map<String, String> env = new LinkedHashMap<>();
   private List<String> watchNamespaces = List.of();
   private String driftInterval = "2s";
-  private int replicas = 1;
 
   private ChartValues(URI endpoint) {
     aws.put("endpointOverride", endpoint.toString());
@@ -74,12 +73,6 @@ public final class ChartValues {
     return this;
   }
 
-  /** The number of replicas (replicas). */
-  public ChartValues replicas(int replicas) {
-    this.replicas = replicas;
-    return this;
-  }
-
   /** One more environment variable for the operator (extraEnv). */
   public ChartValues env(String name, String value) {
     env.put(name, value);
@@ -91,7 +84,6 @@ public final class ChartValues {
     List<Map<String, String>> extraEnv = new ArrayList<>();
     env.forEach((name, value) -> extraEnv.add(Map.of("name", name, "value", value)));
     Map<String, Object> values = new LinkedHashMap<>();
-    values.put("replicas", replicas);
     values.put("aws", aws);
     values.put("driftInterval", driftInterval);
     values.put("watchNamespaces", watchNamespaces);

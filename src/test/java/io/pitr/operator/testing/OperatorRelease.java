@@ -39,6 +39,7 @@ public final class OperatorRelease implements AutoCloseable {
   private final String namespace;
   private final List<HasMetadata> objects;
   private final List<PackagedOperator> pods = new ArrayList<>();
+  private final List<Path> kubeconfigs = new ArrayList<>();
   private int podCount;
 
   private OperatorRelease(
@@ -205,6 +206,7 @@ public final class OperatorRelease implements AutoCloseable {
               "operator");
       Path file = Files.createTempFile("operator-" + name + "-", ".kubeconfig");
       Files.writeString(file, admin.getKubernetesSerialization().asYaml(kubeconfig));
+      kubeconfigs.add(file);
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -232,9 +234,10 @@ public final class OperatorRelease implements AutoCloseable {
     return name.contains("pitr-operator") ? name : name + "-pitr-operator";
   }
 
-  /** Stops every pod still running. */
+  /** Stops every pod still running, and deletes the tokens handed to them. */
   @Override
   public void close() {
     pods.forEach(PackagedOperator::close);
+    kubeconfigs.forEach(file -> file.toFile().delete());
   }
 }

@@ -43,13 +43,16 @@ public final class PackagedOperator implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path logFile;
+  private final Path workingDirectory;
   private final List<String> log = new ArrayList<>();
 
-  private PackagedOperator(String podName, Process process, int port, Path logFile) {
+  private PackagedOperator(
+      String podName, Process process, int port, Path logFile, Path workingDirectory) {
     this.podName = podName;
     this.process = process;
     this.port = port;
     this.logFile = logFile;
+    this.workingDirectory = workingDirectory;
   }
 
   /**
@@ -85,7 +88,8 @@ public final class PackagedOperator implements AutoCloseable {
       Path logFile = LOGS.resolve(podName + ".log");
       say(podName, "starting the packaged operator: " + String.join(" ", builder.command()));
       say(podName, "environment: " + withoutSecrets(environment) + "; log: " + logFile);
-      PackagedOperator operator = new PackagedOperator(podName, builder.start(), port, logFile);
+      PackagedOperator operator =
+          new PackagedOperator(podName, builder.start(), port, logFile, workingDirectory);
       operator.followLog();
       return operator;
     } catch (IOException e) {
@@ -196,6 +200,7 @@ public final class PackagedOperator implements AutoCloseable {
             process.isAlive() ? -1 : process.exitValue(),
             killed);
     say(podName, "stopped: " + stopped);
+    deleteWorkingDirectory();
     return stopped;
   }
 
@@ -220,6 +225,14 @@ public final class PackagedOperator implements AutoCloseable {
         say(podName, "could not keep its metrics: " + e);
       }
       stop();
+    }
+  }
+
+  private void deleteWorkingDirectory() {
+    try (var files = Files.walk(workingDirectory)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      say(podName, "could not delete " + workingDirectory + ": " + e);
     }
   }
 

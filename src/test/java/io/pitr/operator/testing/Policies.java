@@ -174,14 +174,26 @@ public final class Policies {
         .toList();
   }
 
-  /** The operator's calls of {@code operation} naming {@code table} (by name or ARN). */
-  public long calls(String table, Operation operation) {
+  /** The operator's calls of {@code operation} naming {@code table} (by name or ARN), in order. */
+  public List<Observations.RequestRecord> requests(String table, Operation operation) {
     return operatorRequests().stream()
         .filter(r -> r.operation().equals(operation.apiName()))
         .filter(
             r ->
                 table.equals(r.table())
                     || (r.table() != null && r.table().endsWith(":table/" + table)))
+        .toList();
+  }
+
+  /** How many calls of {@code operation} naming {@code table} the operator made. */
+  public long calls(String table, Operation operation) {
+    return requests(table, operation).size();
+  }
+
+  /** How many calls of {@code operation} the operator made, whatever the table. */
+  public long calls(Operation operation) {
+    return operatorRequests().stream()
+        .filter(r -> r.operation().equals(operation.apiName()))
         .count();
   }
 
