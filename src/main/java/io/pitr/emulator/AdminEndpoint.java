@@ -102,6 +102,7 @@ final class AdminEndpoint {
    *
    * <pre>{@code
    * {"throttleRequestsPerSecond": {"DescribeContinuousBackups": 10},
+   *  "throttleProbability": {"UpdateContinuousBackups": 0.5},
    *  "internalErrorProbability": {"*": 0.01, "UpdateContinuousBackups": 0.5},
    *  "latencyMillis": {"*": 20},
    *  "backupsUnavailable": [{"table": "orders", "region": "eu-west-1",
@@ -128,6 +129,15 @@ final class AdminEndpoint {
             throw new IllegalArgumentException("throttleRequestsPerSecond needs an operation");
           }
           faults.throttle(operation, value);
+        });
+    perOperation(
+        json,
+        "throttleProbability",
+        (operation, value) -> {
+          if (operation == null) {
+            throw new IllegalArgumentException("throttleProbability needs an operation");
+          }
+          faults.throttleShare(operation, value);
         });
     perOperation(
         json,

@@ -41,6 +41,16 @@ public enum AwsErrorType {
       Namespace.SERVICE,
       400,
       "The security token included in the request is invalid."),
+  EXPIRED_TOKEN(
+      "ExpiredTokenException",
+      Namespace.SERVICE,
+      400,
+      "The security token included in the request is expired"),
+  INVALID_SIGNATURE(
+      "InvalidSignatureException",
+      Namespace.SERVICE,
+      400,
+      "Signature expired: 20261125T100000Z is now earlier than 20261125T100500Z"),
   MISSING_AUTHENTICATION_TOKEN(
       "MissingAuthenticationTokenException",
       Namespace.SERVICE,

@@ -26,6 +26,7 @@ public final class Faults {
   private final Clock clock;
   private final Map<Operation, Double> throttleRates = new ConcurrentHashMap<>();
   private final Map<ThrottleKey, TokenBucket> buckets = new ConcurrentHashMap<>();
+  private final Map<Operation, Double> throttleProbabilities = new ConcurrentHashMap<>();
   private final Map<Operation, Double> internalErrorProbabilities = new ConcurrentHashMap<>();
   private volatile double internalErrorProbabilityForAll;
   private final Map<Operation, Duration> latencies = new ConcurrentHashMap<>();
@@ -50,6 +51,16 @@ public final class Faults {
       throttleRates.put(operation, requestsPerSecond);
     }
     buckets.keySet().removeIf(key -> key.operation() == operation);
+    return this;
+  }
+
+  /**
+   * Answers ThrottlingException to this share (0 to 1) of the operation's calls, whatever their
+   * rate: 1 throttles every call, as an account whose budget other tools spend.
+   */
+  public Faults throttleShare(Operation operation, double probability) {
+    requireProbability(probability);
+    throttleProbabilities.put(operation, probability);
     return this;
   }
 
@@ -137,6 +148,7 @@ public final class Faults {
   public void clear() {
     throttleRates.clear();
     buckets.clear();
+    throttleProbabilities.clear();
     internalErrorProbabilities.clear();
     internalErrorProbabilityForAll = 0;
     latencies.clear();
@@ -152,6 +164,7 @@ public final class Faults {
   public Map<String, Object> describe() {
     Map<String, Object> description = new LinkedHashMap<>();
     description.put("throttleRequestsPerSecond", byName(throttleRates));
+    description.put("throttleProbability", byName(throttleProbabilities));
     Map<String, Object> errors = new LinkedHashMap<>(byName(internalErrorProbabilities));
     errors.put("*", internalErrorProbabilityForAll);
     description.put("internalErrorProbability", errors);
@@ -211,6 +224,10 @@ public final class Faults {
           }
         }
       }
+    }
+    double throttled = throttleProbabilities.getOrDefault(operation, 0.0);
+    if (throttled > 0 && ThreadLocalRandom.current().nextDouble() < throttled) {
+      return Optional.of(AwsErrorType.THROTTLING.exception("Rate exceeded"));
     }
     Double rate = throttleRates.get(operation);
     if (rate != null

@@ -159,6 +159,32 @@ class FaultInjectionTest {
   }
 
   @Test
+  void aShareOfCallsIsThrottledWhateverTheirRate() {
+    emulator.faults().throttleShare(Operation.UPDATE_CONTINUOUS_BACKUPS, 1.0);
+
+    assertThatThrownBy(
+            () ->
+                dynamoDb.updateContinuousBackups(
+                    r ->
+                        r.tableName("orders")
+                            .pointInTimeRecoverySpecification(
+                                s -> s.pointInTimeRecoveryEnabled(true))))
+        .isInstanceOfSatisfying(
+            AwsServiceException.class,
+            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ThrottlingException"));
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+    assertThat(emulator.faults().describe())
+        .extractingByKey("throttleProbability")
+        .isEqualTo(java.util.Map.of("UpdateContinuousBackups", 1.0));
+
+    emulator.faults().clear();
+    dynamoDb.updateContinuousBackups(
+        r ->
+            r.tableName("orders")
+                .pointInTimeRecoverySpecification(s -> s.pointInTimeRecoveryEnabled(true)));
+  }
+
+  @Test
   void internalErrorsFollowTheProbability() {
     emulator.faults().internalErrors(Operation.DESCRIBE_CONTINUOUS_BACKUPS, 1.0);
 
