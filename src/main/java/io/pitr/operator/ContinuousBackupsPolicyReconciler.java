@@ -20,6 +20,7 @@ import io.pitr.operator.aws.AwsCallFailed;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
+import io.pitr.operator.pitr.ObservedPitr;
 import io.pitr.operator.pitr.PitrPlan;
 import io.pitr.operator.pitr.ReconcilerSettings;
 import io.pitr.operator.pitr.Reconciliation;
@@ -54,11 +55,16 @@ import org.jboss.logging.Logger;
 @ControllerConfiguration(
     name = ContinuousBackupsPolicyReconciler.NAME,
     triggerReconcilerOnAllEvents = true,
-    informer = @Informer(itemStore = LeanPolicyStore.class))
+    generationAwareEventProcessing = false,
+    informer =
+        @Informer(itemStore = LeanPolicyStore.class, onUpdateFilter = PolicyUpdateFilter.class))
 public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousBackupsPolicy> {
 
   /** The controller's name, also in quarkus.operator-sdk.controllers.NAME.* properties. */
   public static final String NAME = "continuousbackupspolicy";
+
+  /** Set to a new value (any: a time, say) to have a policy reconciled now. */
+  public static final String RECONCILE_REQUESTED_AT = "dynamodb.pitr.io/reconcile-requested-at";
 
   /** Held only by policies with deletionPolicy Disable, until PITR is off. */
   public static final String FINALIZER = "dynamodb.pitr.io/disable-pitr-on-delete";
@@ -79,6 +85,15 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
 
   /** When each policy (by UID) is next due for a drift check; rebuilt, spread out, on restart. */
   private final Map<String, Instant> nextDriftCheck = new ConcurrentHashMap<>();
+
+  /** When DynamoDB last answered about each policy's table (by UID), to this process. */
+  private final Map<String, Instant> lastObserved = new ConcurrentHashMap<>();
+
+  /** Since when the drift checks of each Ready policy (by UID) have failed to observe. */
+  private final Map<String, Instant> observeFailingSince = new ConcurrentHashMap<>();
+
+  /** Observations that differ from the spec, kept while their Update waits for its slot. */
+  private final Map<String, ObservedPitr> awaitingUpdate = new ConcurrentHashMap<>();
 
   /** Each policy's current Ready reason, for the pitr_policies gauge. */
   private final Map<String, ConditionReason> reasons = new ConcurrentHashMap<>();
@@ -121,10 +136,11 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       return deleting(policy, context);
     }
     syncFinalizer(policy, context);
-    Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion());
+    Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), defaultRegion(policy));
     TableRef table = tableOf(policy).orElse(null);
     ContinuousBackupsPolicyStatus status = policy.getStatus();
     String uid = policy.getMetadata().getUid();
+    Instant now = clock.instant();
     var facts =
         new Reconciliation.Facts(
             uid,
@@ -140,10 +156,28 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             PolicyStatusBuilder.failingSince(status),
             table == null ? Optional.empty() : managerOf(table, context, policy).map(this::name),
             Optional.ofNullable(nextDriftCheck.get(uid)),
-            Math.max(1, nextDriftCheck.size()));
-    Verdict verdict = reconciliation.reconcile(facts, clock.instant(), this::call);
+            Math.max(1, nextDriftCheck.size()),
+            lastObserved.computeIfAbsent(uid, first -> now),
+            observeFailingSince.get(uid),
+            reconcileRequest(policy).isPresent(),
+            awaitingUpdate.remove(uid));
+    Verdict verdict = reconciliation.reconcile(facts, now, call -> call(uid, call));
     verdict.driftCheckDue().ifPresent(due -> nextDriftCheck.put(uid, due));
+    if (verdict.awaitingUpdate() != null) {
+      awaitingUpdate.put(uid, verdict.awaitingUpdate());
+    }
     return report(policy, verdict);
+  }
+
+  /** The value of the reconcile-requested-at annotation, if it is set and not yet acted on. */
+  private static Optional<String> reconcileRequest(ContinuousBackupsPolicy policy) {
+    Map<String, String> annotations = policy.getMetadata().getAnnotations();
+    String requested = annotations == null ? null : annotations.get(RECONCILE_REQUESTED_AT);
+    String handled =
+        policy.getStatus() == null ? null : policy.getStatus().getLastHandledReconcileAt();
+    return requested == null || requested.equals(handled)
+        ? Optional.empty()
+        : Optional.of(requested);
   }
 
   /**
@@ -188,7 +222,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                     .map(this::name),
             PolicyStatusBuilder.readyReason(policy.getStatus()),
             PolicyStatusBuilder.failingSince(policy.getStatus()));
-    Reconciliation.Leave leave = reconciliation.leave(departure, clock.instant(), this::call);
+    String uid = policy.getMetadata().getUid();
+    Reconciliation.Leave leave =
+        reconciliation.leave(departure, clock.instant(), call -> call(uid, call));
     if (leave instanceof Reconciliation.Stay stay) {
       return report(policy, stay.verdict());
     }
@@ -202,19 +238,39 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return UpdateControl.noUpdate();
   }
 
-  /** Makes a call the decision asks for, through the gateway. */
-  private Answer call(Call call) {
+  /**
+   * Makes a call the decision asks for, for the policy with this UID, on a slot of the call's
+   * budget; remembers when DynamoDB last answered about the policy's table, and since when
+   * Describes have failed.
+   */
+  private Answer call(String uid, Call call) {
+    boolean describe = call instanceof Reconciliation.Describe;
+    TableRef table =
+        describe
+            ? ((Reconciliation.Describe) call).table()
+            : ((Reconciliation.Update) call).table();
+    Optional<Duration> wait =
+        gateway.reserve(
+            describe
+                ? ContinuousBackupsGateway.Operation.DescribeContinuousBackups
+                : ContinuousBackupsGateway.Operation.UpdateContinuousBackups,
+            table,
+            uid);
+    if (wait.isPresent()) {
+      return new Reconciliation.Deferred(wait.get());
+    }
     try {
-      if (call instanceof Reconciliation.Describe describe) {
-        Optional<Duration> wait = gateway.reserveDescribe(describe.table());
-        if (wait.isPresent()) {
-          return new Reconciliation.Deferred(wait.get());
-        }
-        return new Reconciliation.Answered(gateway.describe(describe.table()));
-      }
-      Reconciliation.Update update = (Reconciliation.Update) call;
-      return new Reconciliation.Answered(gateway.update(update.table(), update.desired()));
+      ObservedPitr observed =
+          describe
+              ? gateway.describe(table)
+              : gateway.update(table, ((Reconciliation.Update) call).desired());
+      lastObserved.put(uid, clock.instant());
+      observeFailingSince.remove(uid);
+      return new Reconciliation.Answered(observed);
     } catch (AwsCallFailed failure) {
+      if (describe) {
+        observeFailingSince.putIfAbsent(uid, clock.instant());
+      }
       return new Reconciliation.Failed(failure.reason(), failure.getMessage());
     }
   }
@@ -250,6 +306,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             verdict.observed(),
             clock.instant(),
             settings.statusRefreshAfter());
+    tableOf(policy).ifPresent(table -> status.setRegion(table.region()));
+    reconcileRequest(policy).ifPresent(status::setLastHandledReconcileAt);
     for (Event event : verdict.events()) {
       LOG.infof(
           "%s (table %s): %s: %s",
@@ -306,8 +364,13 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   }
 
   private void forget(ContinuousBackupsPolicy policy) {
-    nextDriftCheck.remove(policy.getMetadata().getUid());
-    reasons.remove(policy.getMetadata().getUid());
+    String uid = policy.getMetadata().getUid();
+    nextDriftCheck.remove(uid);
+    reasons.remove(uid);
+    lastObserved.remove(uid);
+    observeFailingSince.remove(uid);
+    awaitingUpdate.remove(uid);
+    gateway.release(uid);
   }
 
   /** The policies that stood by for the deleted policy's table look again now. */
@@ -359,14 +422,27 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
 
   /** The policy's table, when its spec is valid. */
   private Optional<TableRef> tableOf(ContinuousBackupsPolicy policy) {
-    if (PitrPlan.invalidity(policy.getSpec(), settings.defaultRegion()).isPresent()) {
+    Optional<String> defaultRegion = defaultRegion(policy);
+    if (PitrPlan.invalidity(policy.getSpec(), defaultRegion).isPresent()) {
       return Optional.empty();
     }
     String region = policy.getSpec().getRegion();
     return Optional.of(
         new TableRef(
-            region != null && !region.isBlank() ? region : settings.defaultRegion().orElseThrow(),
+            region != null && !region.isBlank() ? region : defaultRegion.orElseThrow(),
             policy.getSpec().getTableName()));
+  }
+
+  /**
+   * The region of a policy without spec.region: the one recorded in its status when it was first
+   * applied, else the operator's default. A later change of the default does not move it.
+   */
+  private Optional<String> defaultRegion(ContinuousBackupsPolicy policy) {
+    ContinuousBackupsPolicyStatus status = policy.getStatus();
+    if (status != null && status.getRegion() != null && !status.getRegion().isBlank()) {
+      return Optional.of(status.getRegion());
+    }
+    return settings.defaultRegion();
   }
 
   /**

@@ -47,9 +47,27 @@ public interface OperatorConfig {
     @WithDefault("20s")
     Duration callTimeout();
 
-    /** DescribeContinuousBackups calls per second per region, shared by all policies. */
+    /**
+     * DescribeContinuousBackups calls per second per region, shared by all policies: 20% under the
+     * 10 per second DynamoDB documents for the account, which other tools share.
+     */
     @WithDefault("8")
     double describesPerSecond();
+
+    /**
+     * UpdateContinuousBackups calls per second per region, shared by all policies. DynamoDB
+     * documents no rate for it; 4 is 20% under the 5 per second it documents for its other
+     * control-plane writes of a table's settings (TagResource, UntagResource).
+     */
+    @WithDefault("4")
+    double updatesPerSecond();
+
+    /**
+     * This operator's share (above 0, at most 1) of both budgets, when several operators (shards)
+     * manage tables of one account: 0.5 each for two.
+     */
+    @WithDefault("1")
+    double budgetShare();
   }
 
   /** Drift detection. */
@@ -61,6 +79,13 @@ public interface OperatorConfig {
     /** Spread of the checks, as a fraction of the interval. */
     @WithDefault("0.1")
     double jitter();
+
+    /**
+     * How old the last observation of a Ready policy's table may grow, while drift checks cannot
+     * observe it (throttled, server errors, no answer, credentials), before the policy says Ready
+     * False. Default: three drift intervals.
+     */
+    Optional<Duration> staleAfter();
   }
 
   /** Waiting and retrying. */
@@ -88,7 +113,7 @@ public interface OperatorConfig {
      * How often a stalled policy (access denied, rejected request) is tried again; never less often
      * than the drift interval.
      */
-    @WithDefault("10m")
+    @WithDefault("5m")
     Duration stalled();
 
     /** How often a policy in conflict checks whether the other policy is gone. */

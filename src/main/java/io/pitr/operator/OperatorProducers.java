@@ -47,8 +47,24 @@ public class OperatorProducers {
             aws.accountId(),
             aws.connectTimeout(),
             aws.callTimeout(),
-            aws.describesPerSecond()),
+            aws.describesPerSecond() * budgetShare(config),
+            aws.updatesPerSecond() * budgetShare(config)),
         metrics);
+  }
+
+  /**
+   * Drift checks plan on this fraction of the Describe budget, leaving the rest for retries,
+   * requested reconciliations and statuses still changing.
+   */
+  static final double DRIFT_SHARE_OF_DESCRIBES = 0.8;
+
+  private static double budgetShare(OperatorConfig config) {
+    double share = config.aws().budgetShare();
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException(
+          "pitr.aws.budget-share must be above 0 and at most 1, was " + share);
+    }
+    return share;
   }
 
   void closeGateway(@Disposes DynamoDbGateway gateway) {
@@ -68,14 +84,17 @@ public class OperatorProducers {
     return new ReconcilerSettings(
         region,
         new DriftSchedule(
-            config.drift().interval(), config.drift().jitter(), config.aws().describesPerSecond()),
+            config.drift().interval(),
+            config.drift().jitter(),
+            config.aws().describesPerSecond() * budgetShare(config) * DRIFT_SHARE_OF_DESCRIBES),
         retry.initialBackoff(),
         retry.maxBackoff(),
         retry.tableNotFound(),
         retry.backupsNotYetAvailable(),
         retry.stalled(),
         retry.conflict(),
-        config.status().refreshAfter());
+        config.status().refreshAfter(),
+        config.drift().staleAfter().orElse(config.drift().interval().multipliedBy(3)));
   }
 
   /**

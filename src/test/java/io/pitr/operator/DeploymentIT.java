@@ -39,7 +39,7 @@ class DeploymentIT {
   static final String SELECTED = "pitr.test/deployment";
   static final String NAMESPACE = "deployment-a";
   static final String OTHER_NAMESPACE = "deployment-b";
-  static final String LEASE = "pitr-operator-leader";
+  static final String LEASE = "deployment-pitr-operator-leader";
 
   private static KubernetesClient client;
   private static OperatorUnderTest under;
@@ -117,13 +117,14 @@ class DeploymentIT {
 
   @Test
   void theInformerCacheKeepsPoliciesWithoutTheirManagedFields() {
-    IntStream.range(0, 10)
+    int cached = 30;
+    IntStream.range(0, cached)
         .forEach(
             i -> {
               under.emulator().createTable(SCOPE, "cached-" + i);
               create(NAMESPACE, "cached-" + i, "cached-" + i, 7);
             });
-    IntStream.range(0, 10).forEach(i -> policies.awaitReady(NAMESPACE, "cached-" + i, 1));
+    IntStream.range(0, cached).forEach(i -> policies.awaitReady(NAMESPACE, "cached-" + i, 1));
     assertThat(policies.get(NAMESPACE, "cached-0").getMetadata().getManagedFields())
         .as("the API server sends managedFields")
         .hasSizeGreaterThanOrEqualTo(2);
@@ -132,8 +133,10 @@ class DeploymentIT {
 
     assertThat(instances).containsEntry(LeanPolicyStore.class.getName(), 1L);
     assertThat(instances.getOrDefault("io.fabric8.kubernetes.api.model.ManagedFieldsEntry", 0L))
-        .as("cached policies hold none (each would hold two or more)")
-        .isLessThan(10);
+        .as(
+            "cached policies hold none: each would hold two or more; the few there are belong to"
+                + " the Java Operator SDK's short-lived copies of the operator's own writes")
+        .isLessThan(cached);
   }
 
   @Test

@@ -14,7 +14,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The one place where DynamoDB failures are sorted: waiting (the table or its backups are not there
- * yet), retryable (throttling, server errors, the network) or permanent (access, a request DynamoDB
+ * yet), retryable (throttling, server errors, the network, credentials that expired or could not be
+ * loaded, a clock the signature was refused for) or needing a person (access, a request DynamoDB
  * rejects). Branches on error codes and exception types; the one exception is a missing credential,
  * which the SDK reports only as a client exception's text.
  */
@@ -36,12 +37,23 @@ public final class AwsErrorClassifier {
           "AccessDeniedException",
           "AccessDenied",
           "UnrecognizedClientException",
-          "InvalidSignatureException",
-          "SignatureDoesNotMatch",
           "IncompleteSignatureException",
           "MissingAuthenticationTokenException",
-          "ExpiredTokenException",
           "InvalidClientTokenId");
+
+  /**
+   * Credentials that stopped working by themselves: expired session credentials (web identity and
+   * Pod Identity credentials are refreshed by the SDK, so the next call has new ones) and
+   * signatures refused for their time (a skewed clock, which the SDK corrects from the answer).
+   */
+  private static final Set<String> CREDENTIAL_CODES =
+      Set.of(
+          "ExpiredTokenException",
+          "ExpiredToken",
+          "RequestExpired",
+          "InvalidSignatureException",
+          "SignatureDoesNotMatch");
+
   private static final Pattern ACCESS_KEY_ID =
       Pattern.compile("\\b(AKIA|ASIA|AROA)[A-Z0-9]{12,}\\b");
   private static final Pattern SIGNATURE = Pattern.compile("(?i)(signature|token)=[^,\\s]+");
@@ -70,6 +82,16 @@ public final class AwsErrorClassifier {
         return failed(
             ConditionReason.Throttled,
             "DynamoDB throttled " + operation + " (" + code + ").",
+            failure);
+      }
+      if (CREDENTIAL_CODES.contains(code)) {
+        return failed(
+            ConditionReason.CredentialsUnavailable,
+            operation
+                + " on table "
+                + table.tableName()
+                + " was refused for its credentials: "
+                + detail,
             failure);
       }
       if (ACCESS_CODES.contains(code) || service.statusCode() == 403) {
@@ -101,7 +123,7 @@ public final class AwsErrorClassifier {
     }
     if (failure instanceof SdkClientException && mentionsCredentials(failure)) {
       return failed(
-          ConditionReason.AccessDenied,
+          ConditionReason.CredentialsUnavailable,
           "No usable AWS credentials for " + operation + ": " + rootMessage(failure),
           failure);
     }

@@ -15,9 +15,19 @@ public interface ContinuousBackupsGateway {
   /** UpdateContinuousBackups with the desired state: one call; its answer is the observation. */
   ObservedPitr update(TableRef table, DesiredPitr desired) throws AwsCallFailed;
 
+  /** The operations, each with a budget of its own per region. */
+  enum Operation {
+    DescribeContinuousBackups,
+    UpdateContinuousBackups
+  }
+
   /**
-   * Takes a permit of the shared DescribeContinuousBackups rate of the table's region, or says how
-   * long to wait for one. No call is made.
+   * Takes a slot of the operation's budget in the table's region for {@code holder} (a policy's
+   * UID): empty if the call may be made now, else how long until the slot reserved for it. No call
+   * is made.
    */
-  Optional<Duration> reserveDescribe(TableRef table);
+  Optional<Duration> reserve(Operation operation, TableRef table, String holder);
+
+  /** Forgets the slots a holder (a policy that is gone) reserved. */
+  void release(String holder);
 }

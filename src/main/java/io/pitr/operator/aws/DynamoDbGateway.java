@@ -1,8 +1,6 @@
 package io.pitr.operator.aws;
 
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
@@ -10,6 +8,7 @@ import io.pitr.operator.pitr.ObservedPitr;
 import io.pitr.operator.pitr.TableRef;
 import java.net.URI;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -28,8 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryDescrip
 
 /**
  * {@link ContinuousBackupsGateway} on the AWS SDK for Java v2: one client per region (built once,
- * shared by all policies), no SDK retries (the reconciler backs off and bounds its calls), and one
- * DescribeContinuousBackups rate limit per region shared by every policy.
+ * shared by all policies), no SDK retries (the reconciler backs off and bounds its calls), and a
+ * budget per operation and region shared by every policy ({@link CallBudget}).
  */
 public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoCloseable {
 
@@ -41,7 +40,8 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    * @param accountId the account, for table ARNs; looked up with STS when absent
    * @param connectTimeout TCP connect timeout
    * @param callTimeout limit for one whole call
-   * @param describesPerSecond the shared DescribeContinuousBackups rate per region
+   * @param describesPerSecond this operator's DescribeContinuousBackups budget per region
+   * @param updatesPerSecond this operator's UpdateContinuousBackups budget per region
    */
   public record Settings(
       Optional<URI> endpointOverride,
@@ -49,18 +49,36 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
       Optional<String> accountId,
       Duration connectTimeout,
       Duration callTimeout,
-      double describesPerSecond) {}
+      double describesPerSecond,
+      double updatesPerSecond) {}
 
   private final Settings settings;
   private final Map<String, DynamoDbClient> clients = new ConcurrentHashMap<>();
-  private final Map<String, Bucket> describeLimits = new ConcurrentHashMap<>();
+  private final Map<Operation, CallBudget> budgets = new EnumMap<>(Operation.class);
   private final AccountLookup account;
   private final MeterRegistry metrics;
 
   public DynamoDbGateway(Settings settings, MeterRegistry metrics) {
     this.settings = settings;
-    this.account = new AccountLookup(settings);
+    this.account = AccountLookup.of(settings);
     this.metrics = metrics;
+    budgets.put(
+        Operation.DescribeContinuousBackups,
+        new CallBudget(settings.describesPerSecond(), System::nanoTime));
+    budgets.put(
+        Operation.UpdateContinuousBackups,
+        new CallBudget(settings.updatesPerSecond(), System::nanoTime));
+    budgets.forEach(
+        (operation, budget) -> {
+          Gauge.builder("pitr.aws.budget.calls.per.second", budget, CallBudget::perSecond)
+              .tag("operation", operation.name())
+              .description("This operator's share of the AWS call budget, per region")
+              .register(metrics);
+          Gauge.builder("pitr.aws.budget.reserved", budget, CallBudget::reserved)
+              .tag("operation", operation.name())
+              .description("Calls waiting for a reserved slot of the budget")
+              .register(metrics);
+        });
   }
 
   @Override
@@ -93,14 +111,20 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
   }
 
   @Override
-  public Optional<Duration> reserveDescribe(TableRef table) {
-    ConsumptionProbe probe =
-        describeLimits
-            .computeIfAbsent(table.region(), region -> newDescribeLimit())
-            .tryConsumeAndReturnRemaining(1);
-    return probe.isConsumed()
-        ? Optional.empty()
-        : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+  public Optional<Duration> reserve(Operation operation, TableRef table, String holder) {
+    Optional<Duration> wait = budgets.get(operation).reserve(table.region(), holder);
+    if (wait.isPresent()) {
+      metrics
+          .counter(
+              "pitr.aws.calls.deferred", "operation", operation.name(), "region", table.region())
+          .increment();
+    }
+    return wait;
+  }
+
+  @Override
+  public void release(String holder) {
+    budgets.values().forEach(budget -> budget.release(holder));
   }
 
   @Override
@@ -156,19 +180,6 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
           settings.endpointOverride().ifPresent(builder::endpointOverride);
           return builder.build();
         });
-  }
-
-  private Bucket newDescribeLimit() {
-    // Whole tokens per ten seconds allow fractional rates such as 8.5 per second.
-    long perTenSeconds = Math.max(1, Math.round(settings.describesPerSecond() * 10));
-    long burst = Math.max(1, Math.round(settings.describesPerSecond()));
-    return Bucket.builder()
-        .addLimit(
-            Bandwidth.builder()
-                .capacity(burst)
-                .refillGreedy(perTenSeconds, Duration.ofSeconds(10))
-                .build())
-        .build();
   }
 
   /** The ARN is not in DynamoDB's answer; it is derived, when the account is known. */

@@ -19,6 +19,11 @@ public enum ConditionReason {
   AwsServerError(Kind.WAITING),
   /** The DynamoDB endpoint could not be reached, or did not answer in time; retried. */
   EndpointUnreachable(Kind.WAITING),
+  /**
+   * The operator's AWS credentials could not be loaded, had expired, or were refused for their
+   * signature's time (clock skew); retried with backoff, as they usually recover by themselves.
+   */
+  CredentialsUnavailable(Kind.WAITING),
   /** The operator's AWS identity may not do what the policy needs; waits for a fix. */
   AccessDenied(Kind.STALLED),
   /** The spec cannot be applied as written; waits for a change. */

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param conflict wait before a conflicting policy checks again whether it may take over
  * @param statusRefreshAfter how old the stored description may get before a drift check that finds
  *     the same settings rewrites it; zero: only on change
+ * @param staleAfter how old the last observation of a Ready policy's table may grow, while drift
+ *     checks cannot observe it, before the policy stops saying Ready
  */
 public record ReconcilerSettings(
     Optional<String> defaultRegion,
@@ -27,4 +29,5 @@ public record ReconcilerSettings(
     Duration backupsNotYetAvailable,
     Duration stalled,
     Duration conflict,
-    Duration statusRefreshAfter) {}
+    Duration statusRefreshAfter,
+    Duration staleAfter) {}

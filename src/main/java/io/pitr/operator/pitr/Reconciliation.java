@@ -4,6 +4,7 @@ import io.pitr.operator.pitr.Outcome.NotReady;
 import io.pitr.operator.pitr.Outcome.Synced;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,11 +16,15 @@ import java.util.random.RandomGenerator;
  * events to record and when to look again. The reconciler reads, lets this decide, makes the calls
  * it asks for through the gateway, and reports.
  *
- * <p>Which observation is trusted: the one stored in status only while the policy is Ready, so that
- * a spec change DynamoDB already matches costs no call; none after a failure (the spec is applied,
- * and DynamoDB's answer is the observation); a fresh DescribeContinuousBackups when a drift check
- * is due and when the last answer was a status still changing. A reconciliation makes at most one
- * Describe and one Update.
+ * <p>Reads never cause writes: UpdateContinuousBackups is sent only for a spec change not yet acted
+ * on, or when a fresh DescribeContinuousBackups shows DynamoDB differs from the spec. Which
+ * observation is trusted for a spec change: the one stored in status while the policy is Ready, so
+ * that a spec change DynamoDB already matches costs no call; none otherwise (the spec is applied,
+ * and DynamoDB's answer is the observation). Everything else (a drift check, a retry after any
+ * failure, a status still changing, a requested reconciliation) starts with a Describe. A drift
+ * check that cannot observe (throttled, a server error, no answer, credentials) changes nothing: it
+ * is retried with backoff, and only when the last observation grows older than a bound does the
+ * policy stop saying Ready. A reconciliation makes at most one Describe and one Update.
  */
 public final class Reconciliation {
 
@@ -53,7 +58,7 @@ public final class Reconciliation {
   /** The call failed, already classified. */
   public record Failed(ConditionReason reason, String message) implements Answer {}
 
-  /** No call was made: the shared Describe rate has no permit for {@code retryAfter}. */
+  /** No call was made: the call's budget has a slot reserved for it in {@code retryAfter}. */
   public record Deferred(Duration retryAfter) implements Answer {}
 
   /** Makes the calls the decision asks for. */
@@ -79,6 +84,14 @@ public final class Reconciliation {
    * @param managedBy another policy that manages the table (namespace/name), if any
    * @param driftCheckDue when this process scheduled the policy's next drift check, if it did
    * @param policies how many policies this process checks for drift
+   * @param lastObserved when DynamoDB last answered about the table (to this process; when it has
+   *     not yet, when it first saw the policy)
+   * @param observeFailingSince since when Describes of a Ready policy's table have failed, if the
+   *     last one did
+   * @param reconcileRequested whether a reconciliation was asked for (the annotation) and not yet
+   *     done
+   * @param awaitingUpdate the observation of an earlier reconciliation whose Update waited for a
+   *     slot of the budget, if any
    */
   public record Facts(
       String uid,
@@ -91,7 +104,11 @@ public final class Reconciliation {
       Instant failingSince,
       Optional<String> managedBy,
       Optional<Instant> driftCheckDue,
-      int policies) {
+      int policies,
+      Instant lastObserved,
+      Instant observeFailingSince,
+      boolean reconcileRequested,
+      ObservedPitr awaitingUpdate) {
 
     boolean ready() {
       return lastReason.filter(ConditionReason.InSync::equals).isPresent();
@@ -129,13 +146,26 @@ public final class Reconciliation {
    * @param events Kubernetes Events to record, in order
    * @param next when to look at the policy again
    * @param driftCheckDue when the next drift check is due, if this reconciliation set it
+   * @param awaitingUpdate a fresh observation that differs from the spec, kept while the Update it
+   *     calls for waits for its slot of the budget; null otherwise
    */
   public record Verdict(
       Optional<Outcome> outcome,
       ObservedPitr observed,
       List<Event> events,
       Duration next,
-      Optional<Instant> driftCheckDue) {}
+      Optional<Instant> driftCheckDue,
+      ObservedPitr awaitingUpdate) {
+
+    public Verdict(
+        Optional<Outcome> outcome,
+        ObservedPitr observed,
+        List<Event> events,
+        Duration next,
+        Optional<Instant> driftCheckDue) {
+      this(outcome, observed, events, next, driftCheckDue, null);
+    }
+  }
 
   /** The decision about a policy being deleted. */
   public sealed interface Leave permits Release, Stay {}
@@ -170,12 +200,14 @@ public final class Reconciliation {
       // (the table may be gone): apply, and let the answer observe.
       return act(facts, facts.ready() ? facts.stored() : null, false, now, caller);
     }
-    if (facts.lastReason().filter(ConditionReason.PitrStatusChanging::equals).isPresent()) {
-      return observe(facts, now, caller);
+    if (facts.awaitingUpdate() != null) {
+      // A difference observed earlier; its Update's slot has come.
+      return act(facts, facts.awaitingUpdate(), true, now, caller);
     }
-    if (!facts.ready()) {
-      // A retry after a failure: apply; the answer observes.
-      return act(facts, null, false, now, caller);
+    if (!facts.ready() || facts.reconcileRequested()) {
+      // A retry after a failure, a status still changing, a requested look: observe first, and
+      // write only if DynamoDB differs.
+      return observe(facts, now, caller);
     }
     Instant due =
         facts
@@ -224,6 +256,10 @@ public final class Reconciliation {
               Optional.empty()));
     }
     Answer answer = caller.call(new Update(table, DesiredPitr.disabled()));
+    if (answer instanceof Deferred deferred) {
+      return new Stay(
+          new Verdict(Optional.empty(), null, List.of(), deferred.retryAfter(), Optional.empty()));
+    }
     if (answer instanceof Answered) {
       return new Release(
           List.of(
@@ -269,18 +305,53 @@ public final class Reconciliation {
   private Verdict observe(Facts facts, Instant now, Caller caller) {
     Answer answer = caller.call(new Describe(facts.table()));
     if (answer instanceof Deferred deferred) {
-      return new Verdict(
-          Optional.empty(),
-          null,
-          List.of(),
-          jittered(deferred.retryAfter()),
-          facts.driftCheckDue());
+      return deferred(facts, deferred);
     }
     if (answer instanceof Answered answered) {
       return act(facts, answered.observed(), true, now, caller);
     }
     Failed failed = failure(answer);
+    if (facts.ready() && cannotObserve(failed.reason())) {
+      Instant since = facts.observeFailingSince() == null ? now : facts.observeFailingSince();
+      Instant last = facts.lastObserved() == null ? now : facts.lastObserved();
+      if (now.isBefore(last.plus(settings.staleAfter()))) {
+        // Not knowing is not a failed state: Ready stands, nothing is written, the same Describe
+        // is tried again. The drift check stays due.
+        return new Verdict(
+            Optional.empty(),
+            null,
+            List.of(),
+            capped(backoff(since, now), facts.policies()),
+            facts.driftCheckDue());
+      }
+      return settle(
+          facts,
+          new NotReady(
+              failed.reason(),
+              "Table "
+                  + facts.table()
+                  + " has not been observed since "
+                  + last.truncatedTo(ChronoUnit.SECONDS)
+                  + ": "
+                  + failed.message()),
+          null,
+          now);
+    }
     return settle(facts, new NotReady(failed.reason(), failed.message()), null, now);
+  }
+
+  /** Whether a failure says nothing about the table: the operator could not look. */
+  private static boolean cannotObserve(ConditionReason reason) {
+    return switch (reason) {
+      case Throttled, AwsServerError, EndpointUnreachable, CredentialsUnavailable -> true;
+      default -> false;
+    };
+  }
+
+  /** Nothing found out: look again at the reserved slot; the status stands. */
+  private static Verdict deferred(Facts facts, Deferred deferred) {
+    return new Verdict(
+        Optional.empty(), null, List.of(), deferred.retryAfter(), facts.driftCheckDue());
   }
 
   /** Plans against {@code observed} and applies if needed; {@code fresh}: observed just now. */
@@ -296,13 +367,22 @@ public final class Reconciliation {
     }
     DesiredPitr desired = facts.desired();
     Answer answer = caller.call(new Update(facts.table(), desired));
+    if (answer instanceof Deferred deferred) {
+      return new Verdict(
+          Optional.empty(),
+          null,
+          List.of(),
+          deferred.retryAfter(),
+          facts.driftCheckDue(),
+          fresh ? observed : null);
+    }
     if (!(answer instanceof Answered answered)) {
       Failed failed = failure(answer);
       return settle(facts, new NotReady(failed.reason(), failed.message()), null, now);
     }
     ObservedPitr applied = answered.observed();
     List<Event> events = new ArrayList<>();
-    if (fresh) {
+    if (fresh && facts.ready()) {
       events.add(
           new Event(
               ConditionReason.DriftCorrected,
@@ -385,7 +465,11 @@ public final class Reconciliation {
       case TableNotFound -> jittered(settings.tableNotFound());
       case BackupsNotYetAvailable, PitrStatusChanging ->
           jittered(settings.backupsNotYetAvailable());
-      case Throttled, AwsServerError, EndpointUnreachable, ReconciliationFailed ->
+      case Throttled,
+          AwsServerError,
+          EndpointUnreachable,
+          CredentialsUnavailable,
+          ReconciliationFailed ->
           backoff(failingSince, now);
       case AccessDenied, InvalidSpec -> jittered(settings.stalled());
       case Conflict -> jittered(settings.conflict());

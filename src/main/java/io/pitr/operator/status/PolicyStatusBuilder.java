@@ -58,6 +58,14 @@ public final class PolicyStatusBuilder {
     status.setContinuousBackupsDescription(
         previous == null ? null : previous.getContinuousBackupsDescription());
     status.setLastSyncTime(previous == null ? null : previous.getLastSyncTime());
+    status.setRegion(previous == null ? null : previous.getRegion());
+    status.setLastHandledReconcileAt(
+        previous == null ? null : previous.getLastHandledReconcileAt());
+    if (outcome.reason() == ConditionReason.TableNotFound) {
+      // No table, no point-in-time recovery: nothing is claimed about it.
+      status.setContinuousBackupsDescription(null);
+      status.setLastSyncTime(null);
+    }
     if (observed != null) {
       if (observed.tableArn() != null) {
         status.setTableArn(observed.tableArn());

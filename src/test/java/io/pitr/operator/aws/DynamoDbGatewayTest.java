@@ -91,6 +91,8 @@ class DynamoDbGatewayTest {
     "ServiceUnavailableException, AwsServerError",
     "AccessDeniedException, AccessDenied",
     "UnrecognizedClientException, AccessDenied",
+    "ExpiredTokenException, CredentialsUnavailable",
+    "InvalidSignatureException, CredentialsUnavailable",
     "ValidationException, InvalidSpec",
   })
   void failuresAreClassifiedAfterExactlyOneCall(String error, ConditionReason reason) {
@@ -143,15 +145,17 @@ class DynamoDbGatewayTest {
   }
 
   @Test
-  void describePermitsAreSharedPerRegion() {
+  void eachOperationHasABudgetPerRegion() {
     try (DynamoDbGateway limited = gateway(emulator.endpoint(), Optional.of(ACCOUNT), 2)) {
-      assertThat(limited.reserveDescribe(ORDERS)).isEmpty();
-      assertThat(limited.reserveDescribe(new TableRef("eu-west-1", "other"))).isEmpty();
-      assertThat(limited.reserveDescribe(ORDERS))
-          .as("the region's burst is spent")
+      var describe = ContinuousBackupsGateway.Operation.DescribeContinuousBackups;
+      var update = ContinuousBackupsGateway.Operation.UpdateContinuousBackups;
+      assertThat(limited.reserve(describe, ORDERS, "a")).isEmpty();
+      assertThat(limited.reserve(describe, ORDERS, "b"))
+          .as("the region's slot is taken: the next one, half a second on, is reserved")
           .hasValueSatisfying(
-              wait -> assertThat(wait).isPositive().isLessThan(Duration.ofSeconds(1)));
-      assertThat(limited.reserveDescribe(new TableRef("us-east-1", "orders")))
+              wait -> assertThat(wait).isPositive().isLessThanOrEqualTo(Duration.ofMillis(500)));
+      assertThat(limited.reserve(update, ORDERS, "b")).as("Updates have their own").isEmpty();
+      assertThat(limited.reserve(describe, new TableRef("us-east-1", "orders"), "b"))
           .as("another region has its own budget")
           .isEmpty();
     }
@@ -171,6 +175,7 @@ class DynamoDbGatewayTest {
             account,
             Duration.ofSeconds(2),
             Duration.ofSeconds(5),
+            rate,
             rate),
         new SimpleMeterRegistry());
   }

@@ -46,7 +46,8 @@ class ReconciliationTest {
           Duration.ofSeconds(10),
           Duration.ofMinutes(30),
           Duration.ofSeconds(30),
-          Duration.ZERO);
+          Duration.ZERO,
+          DRIFT.multipliedBy(3));
 
   /** Jitter factor exactly 1: nextDouble() of this generator is 0.5. */
   private final Reconciliation reconciliation = new Reconciliation(SETTINGS, () -> Long.MIN_VALUE);
@@ -166,15 +167,135 @@ class ReconciliationTest {
   }
 
   @Test
-  void throttledDriftCheckIsReportedAndBackedOffWithoutAnUpdate() {
+  void aDriftCheckThatCannotObserveChangesNothingAndRetriesTheDescribeWithBackoff() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+    var statusBefore = policy.status;
+
+    for (ConditionReason cannotLook :
+        List.of(
+            ConditionReason.Throttled,
+            ConditionReason.AwsServerError,
+            ConditionReason.EndpointUnreachable,
+            ConditionReason.CredentialsUnavailable)) {
+      Verdict failed = policy.reconcile(due, failed(cannotLook));
+
+      assertThat(failed.outcome()).as(cannotLook + ": Ready stands, nothing written").isEmpty();
+      assertThat(failed.events()).isEmpty();
+      assertThat(failed.driftCheckDue()).as("the check stays due").contains(due);
+    }
+    Verdict later = policy.reconcile(due.plusSeconds(40), failed(ConditionReason.Throttled));
+    Verdict observed = policy.reconcile(due.plusSeconds(80), enabled(14));
+
+    assertThat(later.next())
+        .as("backoff from the first failed look")
+        .isEqualTo(Duration.ofSeconds(40));
+    assertThat(policy.callsAfterFirst())
+        .as("only Describes, never an Update")
+        .containsOnly(new Describe(TABLE))
+        .hasSize(6);
+    assertThat(observed.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(observed.events()).isEmpty();
+    assertThat(policy.status).isEqualTo(statusBefore);
+  }
+
+  @Test
+  void onlyAnObservationOlderThanTheBoundMakesAPolicyStopSayingReady() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+    Instant stale = T0.plus(DRIFT.multipliedBy(3));
+
+    assertThat(policy.reconcile(stale.minusSeconds(1), failed(ConditionReason.Throttled)).outcome())
+        .isEmpty();
+    Verdict told = policy.reconcile(stale, failed(ConditionReason.Throttled));
+
+    assertThat(due).isBefore(stale);
+    assertThat(told.outcome().orElseThrow())
+        .returns(ConditionReason.Throttled, Outcome::reason)
+        .returns(
+            "Table orders in eu-west-1 has not been observed since 2026-11-25T10:00:00Z:"
+                + " Throttled happened",
+            Outcome::message);
+    // The retry looks first; DynamoDB still matches: Ready again, no Update.
+    Verdict back = policy.reconcile(stale.plus(told.next()), enabled(14));
+    assertThat(back.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(policy.callsAfterFirst()).containsOnly(new Describe(TABLE));
+  }
+
+  @Test
+  void aRetryAfterAFailureObservesFirstAndWritesOnlyWhatDiffers() {
+    policy.reconcile(T0, notFound());
+    assertThat(policy.reason()).isEqualTo(ConditionReason.TableNotFound);
+
+    // The table was created by its owner, with PITR as the spec asks: nothing to write.
+    Verdict found = policy.reconcile(T0.plusSeconds(60), enabled(14));
+    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
+    assertThat(found.outcome()).contains(new Outcome.Synced(enabled(14)));
+
+    // A failure again, then a table that differs: one Describe, one Update, no drift claimed.
+    Policy other = new Policy();
+    other.reconcile(T0, failed(ConditionReason.AwsServerError));
+    Verdict applied = other.reconcile(T0.plusSeconds(5), observed("DISABLED", null), enabled(14));
+    assertThat(other.callsAfterFirst())
+        .containsExactly(new Describe(TABLE), new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(applied.events()).extracting(Event::reason).containsExactly(ConditionReason.InSync);
+  }
+
+  @Test
+  void aRequestedReconciliationLooksNowWhateverTheSchedule() {
+    policy.reconcile(T0, enabled(14));
+    policy.reconcileRequested = true;
+
+    Verdict verdict = policy.reconcile(T0.plusSeconds(30), enabled(14));
+
+    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(14)));
+  }
+
+  @Test
+  void anUpdateWaitingForItsSlotKeepsTheObservationAndDoesNotDescribeAgain() {
     Verdict applied = policy.reconcile(T0, enabled(14));
     Instant due = applied.driftCheckDue().orElseThrow();
 
-    Verdict throttled = policy.reconcile(due, failed(ConditionReason.Throttled));
+    Verdict waiting = policy.reconcile(due, enabled(3), new Deferred(Duration.ofMillis(250)));
+    assertThat(waiting.outcome()).isEmpty();
+    assertThat(waiting.next()).isEqualTo(Duration.ofMillis(250));
+    assertThat(waiting.awaitingUpdate()).isEqualTo(enabled(3));
 
-    assertThat(policy.callsAfterFirst()).containsExactly(new Describe(TABLE));
-    assertThat(throttled.outcome().orElseThrow().reason()).isEqualTo(ConditionReason.Throttled);
-    assertThat(throttled.next()).isEqualTo(SETTINGS.initialBackoff());
+    policy.awaitingUpdate = waiting.awaitingUpdate();
+    Verdict corrected = policy.reconcile(due.plusMillis(250), enabled(14));
+
+    assertThat(policy.callsAfterFirst())
+        .containsExactly(
+            new Describe(TABLE),
+            new Update(TABLE, DesiredPitr.enabled(14)),
+            new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(corrected.events())
+        .extracting(Event::reason)
+        .containsExactly(ConditionReason.DriftCorrected);
+  }
+
+  @Test
+  void aSpecChangeWaitingForItsSlotLeavesTheStatusAsItIs() {
+    policy.reconcile(T0, enabled(14));
+    policy.changeSpec(DesiredPitr.enabled(7));
+
+    Verdict waiting = policy.reconcile(T0.plusSeconds(5), new Deferred(Duration.ofSeconds(2)));
+
+    assertThat(waiting.outcome()).isEmpty();
+    assertThat(waiting.next()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(waiting.awaitingUpdate()).as("nothing was observed").isNull();
+  }
+
+  @Test
+  void credentialsThatStoppedWorkingAreRetriedWithBackoffNotStalled() {
+    Verdict verdict = policy.reconcile(T0, failed(ConditionReason.CredentialsUnavailable));
+
+    assertThat(verdict.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.CredentialsUnavailable);
+    assertThat(ConditionReason.CredentialsUnavailable.kind())
+        .isEqualTo(ConditionReason.Kind.WAITING);
+    assertThat(verdict.next()).isEqualTo(SETTINGS.initialBackoff());
   }
 
   @Test
@@ -417,6 +538,11 @@ class ReconciliationTest {
     Optional<Instant> driftCheckDue = Optional.empty();
     Optional<String> managedBy = Optional.empty();
     Optional<String> invalidity = Optional.empty();
+    boolean reconcileRequested;
+    ObservedPitr awaitingUpdate;
+    Instant lastObserved;
+    Instant observeFailingSince;
+    Instant now;
     final List<Call> calls = new ArrayList<>();
     final Deque<Answer> answers = new ArrayDeque<>();
 
@@ -431,6 +557,9 @@ class ReconciliationTest {
         answers.add(
             answer instanceof ObservedPitr observed ? new Answered(observed) : (Answer) answer);
       }
+      if (lastObserved == null) {
+        lastObserved = now; // as the reconciler: since it first saw the policy
+      }
       var facts =
           new Reconciliation.Facts(
               "uid-1",
@@ -443,8 +572,15 @@ class ReconciliationTest {
               PolicyStatusBuilder.failingSince(status),
               managedBy,
               driftCheckDue,
-              1);
+              1,
+              lastObserved,
+              observeFailingSince,
+              reconcileRequested,
+              awaitingUpdate);
+      this.now = now;
+      awaitingUpdate = null;
       Verdict verdict = reconciliation.reconcile(facts, now, this::answer);
+      reconcileRequested = reconcileRequested && verdict.outcome().isEmpty();
       assertThat(answers).as("every scripted answer was asked for").isEmpty();
       verdict.driftCheckDue().ifPresent(due -> driftCheckDue = Optional.of(due));
       verdict
@@ -457,10 +593,20 @@ class ReconciliationTest {
       return verdict;
     }
 
+    /** Answers as scripted, keeping the reconciler's record of observations. */
     Answer answer(Call call) {
       calls.add(call);
       assertThat(answers).as("an answer scripted for " + call).isNotEmpty();
-      return answers.removeFirst();
+      Answer answer = answers.removeFirst();
+      if (answer instanceof Answered) {
+        lastObserved = now;
+        observeFailingSince = null;
+      } else if (answer instanceof Failed
+          && call instanceof Describe
+          && observeFailingSince == null) {
+        observeFailingSince = now;
+      }
+      return answer;
     }
 
     List<Call> callsAfterFirst() {

@@ -148,6 +148,30 @@ class PolicyStatusBuilderTest {
   }
 
   @Test
+  void aMissingTableHasNoPointInTimeRecoveryClaimedForIt() {
+    ObservedPitr observed = enabled(14, T0);
+    var ready =
+        PolicyStatusBuilder.build(null, 1, new Synced(observed), observed, T0, Duration.ZERO);
+    ready.setRegion("eu-west-1");
+
+    var missing =
+        PolicyStatusBuilder.build(
+            ready,
+            1,
+            new NotReady(ConditionReason.TableNotFound, "gone"),
+            null,
+            T0.plusSeconds(60),
+            Duration.ZERO);
+
+    assertThat(missing.getContinuousBackupsDescription()).isNull();
+    assertThat(missing.getLastSyncTime()).isNull();
+    assertThat(missing.getTableArn())
+        .as("the table's identity stays")
+        .isEqualTo(ready.getTableArn());
+    assertThat(missing.getRegion()).isEqualTo("eu-west-1");
+  }
+
+  @Test
   void lastObservedReadsBackWhatWasStored() {
     ObservedPitr observed = enabled(21, T0);
     ContinuousBackupsPolicyStatus status =

@@ -20,6 +20,18 @@ public class ContinuousBackupsPolicyStatus {
   private String tableArn;
 
   @JsonPropertyDescription(
+      "The region the operator manages the table in: spec.region, or the operator's default"
+          + " region when the policy was first applied. Kept when the default changes later, so"
+          + " that a policy is never pointed at a table in another region; set spec.region to move"
+          + " it.")
+  private String region;
+
+  @JsonPropertyDescription(
+      "The last value of the annotation dynamodb.pitr.io/reconcile-requested-at the operator acted"
+          + " on: setting the annotation to a new value asks for a reconciliation now.")
+  private String lastHandledReconcileAt;
+
+  @JsonPropertyDescription(
       "The table's continuous backups as DynamoDB last reported them (UpdateContinuousBackups or"
           + " DescribeContinuousBackups), at lastSyncTime.")
   private ContinuousBackupsDescription continuousBackupsDescription;
@@ -34,6 +46,22 @@ public class ContinuousBackupsPolicyStatus {
           + " while the operator is working towards the spec, Stalled while it cannot get there"
           + " without a change from you; reason and message say why.")
   private List<Condition> conditions = new ArrayList<>();
+
+  public String getRegion() {
+    return region;
+  }
+
+  public void setRegion(String region) {
+    this.region = region;
+  }
+
+  public String getLastHandledReconcileAt() {
+    return lastHandledReconcileAt;
+  }
+
+  public void setLastHandledReconcileAt(String lastHandledReconcileAt) {
+    this.lastHandledReconcileAt = lastHandledReconcileAt;
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -81,6 +109,8 @@ public class ContinuousBackupsPolicyStatus {
     return other instanceof ContinuousBackupsPolicyStatus that
         && Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(tableArn, that.tableArn)
+        && Objects.equals(region, that.region)
+        && Objects.equals(lastHandledReconcileAt, that.lastHandledReconcileAt)
         && Objects.equals(continuousBackupsDescription, that.continuousBackupsDescription)
         && Objects.equals(lastSyncTime, that.lastSyncTime)
         && Objects.equals(conditions, that.conditions);
@@ -89,6 +119,12 @@ public class ContinuousBackupsPolicyStatus {
   @Override
   public int hashCode() {
     return Objects.hash(
-        observedGeneration, tableArn, continuousBackupsDescription, lastSyncTime, conditions);
+        observedGeneration,
+        tableArn,
+        region,
+        lastHandledReconcileAt,
+        continuousBackupsDescription,
+        lastSyncTime,
+        conditions);
   }
 }

@@ -1,0 +1,109 @@
+package io.pitr.operator.aws;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * A budget of calls of one AWS operation, per region, handed out as future slots: a caller that
+ * finds the budget spent reserves the next free slot and is told how long to wait for it, and when
+ * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
+ * many callers wait, the calls they make never exceed the rate.
+ *
+ * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), so that no second holds
+ * more than the rate plus one call. A caller that comes back later than its slot (by more than one
+ * slot's width) has lost it and reserves again, so that late callers cannot bunch up. Built on
+ * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
+ * when there is none and answers how long until that token exists.
+ */
+public final class CallBudget {
+
+  private final double perSecond;
+  private final long slotNanos;
+  private final LongSupplier nanoTime;
+  private final Map<String, Bucket> byRegion = new ConcurrentHashMap<>();
+  private final Map<String, Long> held = new ConcurrentHashMap<>();
+
+  /**
+   * @param perSecond calls per second per region
+   * @param nanoTime the time source (System::nanoTime; a fake one in tests)
+   */
+  public CallBudget(double perSecond, LongSupplier nanoTime) {
+    if (!(perSecond > 0)) {
+      throw new IllegalArgumentException("a call budget must be positive, was " + perSecond);
+    }
+    this.perSecond = perSecond;
+    this.slotNanos = Math.round(1e9 / perSecond);
+    this.nanoTime = nanoTime;
+  }
+
+  /** Calls per second per region. */
+  public double perSecond() {
+    return perSecond;
+  }
+
+  /**
+   * Takes the call's slot for {@code holder} (say, a policy's UID) in {@code region}: empty if the
+   * call may be made now, else how long until the slot reserved for it. Asking again before the
+   * slot answers the time left, without reserving another.
+   */
+  public Optional<Duration> reserve(String region, String holder) {
+    String key = region + "\n" + holder;
+    long now = nanoTime.getAsLong();
+    Long slot = held.get(key);
+    if (slot != null) {
+      if (now < slot) {
+        return Optional.of(Duration.ofNanos(slot - now));
+      }
+      held.remove(key);
+      if (now - slot <= slotNanos) {
+        return Optional.empty();
+      }
+    }
+    long wait = byRegion.computeIfAbsent(region, r -> newBucket()).consumeIgnoringRateLimits(1);
+    if (wait <= 0) {
+      return Optional.empty();
+    }
+    held.put(key, now + wait);
+    return Optional.of(Duration.ofNanos(wait));
+  }
+
+  /** Forgets the slots {@code holder} holds (a policy that is gone); they stay spent. */
+  public void release(String holder) {
+    held.keySet().removeIf(key -> key.endsWith("\n" + holder));
+  }
+
+  /** How many slots are reserved and not yet used, for all regions. */
+  public int reserved() {
+    return held.size();
+  }
+
+  private Bucket newBucket() {
+    TimeMeter time =
+        new TimeMeter() {
+          @Override
+          public long currentTimeNanos() {
+            return nanoTime.getAsLong();
+          }
+
+          @Override
+          public boolean isWallClockBased() {
+            return false;
+          }
+        };
+    return Bucket.builder()
+        .withCustomTimePrecision(time)
+        .addLimit(
+            Bandwidth.builder()
+                .capacity(1)
+                .refillGreedy(1, Duration.ofNanos(slotNanos))
+                .initialTokens(1)
+                .build())
+        .build();
+  }
+}

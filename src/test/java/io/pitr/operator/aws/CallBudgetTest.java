@@ -1,0 +1,118 @@
+package io.pitr.operator.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Reservations of a call budget, on a clock the test moves. */
+class CallBudgetTest {
+
+  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+  private final CallBudget budget = new CallBudget(8, nanos::get);
+
+  @Test
+  void waitingCallersGetEvenlySpacedSlotsInsteadOfPolling() {
+    List<Duration> waits = new ArrayList<>();
+    for (int caller = 0; caller < 5; caller++) {
+      waits.add(budget.reserve("eu-west-1", "policy-" + caller).orElse(Duration.ZERO));
+    }
+
+    assertThat(waits)
+        .containsExactly(
+            Duration.ZERO,
+            Duration.ofMillis(125),
+            Duration.ofMillis(250),
+            Duration.ofMillis(375),
+            Duration.ofMillis(500));
+    assertThat(budget.reserved()).isEqualTo(4);
+  }
+
+  @Test
+  void askingAgainBeforeTheSlotReservesNothingMore() {
+    budget.reserve("eu-west-1", "a");
+    Optional<Duration> first = budget.reserve("eu-west-1", "b");
+    advance(Duration.ofMillis(50));
+    Optional<Duration> again = budget.reserve("eu-west-1", "b");
+
+    assertThat(first).contains(Duration.ofMillis(125));
+    assertThat(again).contains(Duration.ofMillis(75));
+    assertThat(budget.reserve("eu-west-1", "c"))
+        .as("the slot after b's is still free")
+        .contains(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aCallerBackAtItsSlotCallsWithoutTakingAnother() {
+    budget.reserve("eu-west-1", "a");
+    budget.reserve("eu-west-1", "b");
+    advance(Duration.ofMillis(125));
+
+    assertThat(budget.reserve("eu-west-1", "b")).isEmpty();
+    assertThat(budget.reserved()).isZero();
+    assertThat(budget.reserve("eu-west-1", "c"))
+        .as("b's slot was its own: the next is one slot on")
+        .contains(Duration.ofMillis(125));
+  }
+
+  @Test
+  void aCallerTooLateForItsSlotReservesAgainSoThatLateCallersCannotBunchUp() {
+    budget.reserve("eu-west-1", "a");
+    budget.reserve("eu-west-1", "b");
+    advance(Duration.ofMillis(125 + 126));
+
+    assertThat(budget.reserve("eu-west-1", "b"))
+        .as("missed by more than a slot's width: one token has refilled since, so now")
+        .isEmpty();
+    assertThat(budget.reserve("eu-west-1", "c")).contains(Duration.ofMillis(125));
+  }
+
+  @Test
+  void noSecondHoldsMoreCallsThanTheRateAndOne() {
+    // 40 callers at once, each calling now or at its slot; count calls in every one-second window.
+    List<Long> callTimes = new ArrayList<>();
+    Map<String, Long> slots = new LinkedHashMap<>();
+    for (int caller = 0; caller < 40; caller++) {
+      Optional<Duration> wait = budget.reserve("eu-west-1", "p" + caller);
+      if (wait.isEmpty()) {
+        callTimes.add(nanos.get());
+      } else {
+        slots.put("p" + caller, nanos.get() + wait.get().toNanos());
+      }
+    }
+    slots.forEach(
+        (holder, slot) -> {
+          nanos.set(Math.max(nanos.get(), slot));
+          assertThat(budget.reserve("eu-west-1", holder)).isEmpty();
+          callTimes.add(nanos.get());
+        });
+    assertThat(callTimes).hasSize(40);
+    int worst = 0;
+    for (long start : callTimes) {
+      int inWindow =
+          (int) callTimes.stream().filter(t -> t >= start && t < start + 1_000_000_000L).count();
+      worst = Math.max(worst, inWindow);
+    }
+    assertThat(worst).isLessThanOrEqualTo(9);
+  }
+
+  @Test
+  void regionsHaveBudgetsOfTheirOwnAndReleasedHoldersAreForgotten() {
+    budget.reserve("eu-west-1", "a");
+    budget.reserve("eu-west-1", "b");
+
+    assertThat(budget.reserve("us-east-1", "b")).isEmpty();
+    budget.release("b");
+    assertThat(budget.reserved()).isZero();
+  }
+
+  private void advance(Duration by) {
+    nanos.addAndGet(by.toNanos());
+  }
+}
