@@ -18,7 +18,8 @@ public final class DynamoDbEmulator implements AutoCloseable {
   private final Faults faults;
   private final Observations observations;
   private final ControlPlane controlPlane;
-  private final HttpFrontEnd frontEnd;
+  private volatile HttpFrontEnd frontEnd;
+  private final int port;
 
   private DynamoDbEmulator(EmulatorSettings settings, EmulatorClock clock) throws IOException {
     this.settings = settings;
@@ -28,6 +29,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
     this.controlPlane = new ControlPlane(settings, clock, faults);
     this.frontEnd = new HttpFrontEnd(settings, controlPlane, faults, observations, clock);
     frontEnd.start();
+    this.port = frontEnd.port();
   }
 
   /** Starts an emulator on real time. */
@@ -47,11 +49,11 @@ public final class DynamoDbEmulator implements AutoCloseable {
 
   /** The endpoint to give clients, for example {@code http://127.0.0.1:43117}. */
   public URI endpoint() {
-    return URI.create("http://" + hostForUri() + ":" + frontEnd.port());
+    return URI.create("http://" + hostForUri() + ":" + port);
   }
 
   public int port() {
-    return frontEnd.port();
+    return port;
   }
 
   public EmulatorSettings settings() {
@@ -87,8 +89,28 @@ public final class DynamoDbEmulator implements AutoCloseable {
     controlPlane.clear();
   }
 
+  /**
+   * Stops listening, keeping every table and fault: clients are refused a connection, as when
+   * DynamoDB's endpoint cannot be reached, until {@link #listenAgain()}.
+   */
+  public synchronized void stopListening() {
+    frontEnd.stop();
+  }
+
+  /** Listens again on the same port, after {@link #stopListening()}. */
+  public synchronized void listenAgain() {
+    try {
+      frontEnd =
+          new HttpFrontEnd(
+              settings.toBuilder().port(port).build(), controlPlane, faults, observations, clock);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not listen again on port " + port, e);
+    }
+    frontEnd.start();
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
     frontEnd.stop();
   }
 

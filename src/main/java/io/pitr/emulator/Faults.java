@@ -31,6 +31,8 @@ public final class Faults {
   private volatile double internalErrorProbabilityForAll;
   private final Map<Operation, Duration> latencies = new ConcurrentHashMap<>();
   private volatile Duration latencyForAll = Duration.ZERO;
+  private final Map<String, Duration> regionLatencies = new ConcurrentHashMap<>();
+  private final Map<String, Double> regionInternalErrors = new ConcurrentHashMap<>();
   private final Map<TableKey, Instant> backupsUnavailableUntil = new ConcurrentHashMap<>();
   private final Map<TableKey, StatusReport> pitrStatusReports = new ConcurrentHashMap<>();
   private final Map<Operation, Deque<ScriptedFailure>> scriptedFailures =
@@ -87,6 +89,22 @@ public final class Faults {
   /** Delays every answer by {@code latency}. */
   public Faults latency(Duration latency) {
     latencyForAll = requireNotNegative(latency);
+    return this;
+  }
+
+  /**
+   * Delays every answer about {@code region} (its SigV4 scope) by {@code latency}, on top of the
+   * other latencies: one region slow while the others answer at once.
+   */
+  public Faults latency(String region, Duration latency) {
+    regionLatencies.put(region, requireNotNegative(latency));
+    return this;
+  }
+
+  /** Answers InternalServerError to this share (0 to 1) of all calls about {@code region}. */
+  public Faults internalErrors(String region, double probability) {
+    requireProbability(probability);
+    regionInternalErrors.put(region, probability);
     return this;
   }
 
@@ -153,6 +171,8 @@ public final class Faults {
     internalErrorProbabilityForAll = 0;
     latencies.clear();
     latencyForAll = Duration.ZERO;
+    regionLatencies.clear();
+    regionInternalErrors.clear();
     backupsUnavailableUntil.clear();
     pitrStatusReports.clear();
     synchronized (scriptedFailures) {
@@ -172,6 +192,10 @@ public final class Faults {
     latencies.forEach((operation, value) -> latency.put(operation.apiName(), value.toMillis()));
     latency.put("*", latencyForAll.toMillis());
     description.put("latencyMillis", latency);
+    Map<String, Object> byRegion = new LinkedHashMap<>();
+    regionLatencies.forEach((region, value) -> byRegion.put(region, value.toMillis()));
+    description.put("regionLatencyMillis", byRegion);
+    description.put("regionInternalErrorProbability", new LinkedHashMap<>(regionInternalErrors));
     Map<String, Object> unavailable = new LinkedHashMap<>();
     backupsUnavailableUntil.forEach(
         (key, until) -> unavailable.put(key.scope().tableArn(key.tableName()), until.toString()));
@@ -203,9 +227,10 @@ public final class Faults {
 
   // --- used while answering a request -------------------------------------------------------
 
-  Duration latencyFor(Operation operation) {
+  Duration latencyFor(Operation operation, String region) {
     Duration specific = operation == null ? null : latencies.get(operation);
-    return specific == null ? latencyForAll : latencyForAll.plus(specific);
+    Duration total = specific == null ? latencyForAll : latencyForAll.plus(specific);
+    return total.plus(regionLatencies.getOrDefault(region, Duration.ZERO));
   }
 
   /**
@@ -238,8 +263,10 @@ public final class Faults {
     }
     double probability =
         Math.max(
-            internalErrorProbabilityForAll,
-            internalErrorProbabilities.getOrDefault(operation, 0.0));
+            Math.max(
+                internalErrorProbabilityForAll,
+                internalErrorProbabilities.getOrDefault(operation, 0.0)),
+            regionInternalErrors.getOrDefault(scope.region(), 0.0));
     if (probability > 0 && ThreadLocalRandom.current().nextDouble() < probability) {
       return Optional.of(
           AwsErrorType.INTERNAL_SERVER_ERROR.exception(

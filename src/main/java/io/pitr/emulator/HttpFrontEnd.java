@@ -135,7 +135,7 @@ final class HttpFrontEnd {
     AwsErrorException error = null;
     byte[] body;
     try {
-      sleep(faults.latencyFor(operation.orElse(null)));
+      sleep(faults.latencyFor(operation.orElse(null), scope.region()));
       if (settings.requireAuthentication() && authorization == null) {
         throw AwsErrorType.MISSING_AUTHENTICATION_TOKEN.exception(
             AwsErrorType.MISSING_AUTHENTICATION_TOKEN.defaultMessage());

@@ -185,6 +185,39 @@ class FaultInjectionTest {
   }
 
   @Test
+  void faultsOfOneRegionLeaveTheOthersAlone() {
+    emulator.faults().internalErrors("eu-west-1", 1.0).latency("eu-west-1", Duration.ofMillis(300));
+    try (DynamoDbClient elsewhere = EmulatorClients.client(emulator, "us-east-1", "someone")) {
+      elsewhere.createTable(
+          r ->
+              r.tableName("orders")
+                  .billingMode("PAY_PER_REQUEST")
+                  .attributeDefinitions(a -> a.attributeName("pk").attributeType("S"))
+                  .keySchema(k -> k.attributeName("pk").keyType("HASH")));
+      long started = System.nanoTime();
+      elsewhere.listTables();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(300));
+    }
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> dynamoDb.describeContinuousBackups(r -> r.tableName("orders")))
+        .isInstanceOf(InternalServerErrorException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void anEmulatorThatStopsListeningRefusesConnectionsAndComesBackWithItsTables() {
+    emulator.stopListening();
+    assertThatThrownBy(() -> dynamoDb.describeContinuousBackups(r -> r.tableName("orders")))
+        .isInstanceOf(software.amazon.awssdk.core.exception.SdkClientException.class)
+        .hasRootCauseInstanceOf(java.net.ConnectException.class);
+
+    emulator.listenAgain();
+    assertThat(dynamoDb.describeContinuousBackups(r -> r.tableName("orders"))).isNotNull();
+  }
+
+  @Test
   void internalErrorsFollowTheProbability() {
     emulator.faults().internalErrors(Operation.DESCRIBE_CONTINUOUS_BACKUPS, 1.0);
 
