@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.testing.ChartValues;
+import io.pitr.operator.testing.OperatorRelease;
 import io.pitr.operator.testing.OperatorUnderTest;
 import io.pitr.operator.testing.PackagedOperator;
 import io.pitr.operator.testing.Policies;
@@ -129,14 +131,26 @@ class DeploymentIT {
         .as("the API server sends managedFields")
         .hasSizeGreaterThanOrEqualTo(2);
 
-    Map<String, Long> instances = histogram(under.operator().jcmd("GC.class_histogram"));
+    // The Java Operator SDK 5.3.2 keeps its own copy of the answer to the operator's last write of
+    // a policy (managedFields included) until the next event about that policy; one more event
+    // each (a label) lets those go, so that what remains is what the informer's store holds.
+    IntStream.range(0, cached)
+        .forEach(
+            i ->
+                policies.edit(
+                    NAMESPACE, "cached-" + i, p -> p.getMetadata().getLabels().put("seen", "yes")));
 
-    assertThat(instances).containsEntry(LeanPolicyStore.class.getName(), 1L);
-    assertThat(instances.getOrDefault("io.fabric8.kubernetes.api.model.ManagedFieldsEntry", 0L))
-        .as(
-            "cached policies hold none: each would hold two or more; the few there are belong to"
-                + " the Java Operator SDK's short-lived copies of the operator's own writes")
-        .isLessThan(cached);
+    assertThat(histogram(under.operator().jcmd("GC.class_histogram")))
+        .containsEntry(LeanPolicyStore.class.getName(), 1L);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        histogram(under.operator().jcmd("GC.class_histogram"))
+                            .getOrDefault("io.fabric8.kubernetes.api.model.ManagedFieldsEntry", 0L))
+                    .as("cached policies hold none (each would hold two or more)")
+                    .isLessThan(cached / 3));
   }
 
   @Test
@@ -205,6 +219,95 @@ class DeploymentIT {
         .isEqualTo(updates + 2);
   }
 
+  @Test
+  void twoReleasesInOneNamespaceEachElectTheirOwnLeaderAndTakeTheirShare() {
+    String shardNamespace = "deployment-shard";
+    io.pitr.operator.testing.CustomResourceDefinitions.ensureNamespace(client, shardNamespace);
+    try (OperatorRelease shard =
+        OperatorRelease.install(
+            client,
+            "shard",
+            under.release().namespace(),
+            ChartValues.against(under.emulator().endpoint())
+                .region(SCOPE.region())
+                .accountId(SCOPE.accountId())
+                .watchNamespaces(shardNamespace)
+                .budgetShare(0.5)
+                .build())) {
+      PackagedOperator pod = shard.start();
+      under.emulator().createTable(SCOPE, "sharded");
+      under.emulator().createTable(SCOPE, "unsharded");
+
+      policies.awaitReady(policies.create(shardNamespace, "sharded", "sharded", true, 7));
+      policies.awaitReady(create(NAMESPACE, "unsharded", "unsharded", 7));
+
+      assertThat(leaseHolder("shard-pitr-operator-leader")).isEqualTo(pod.podName());
+      assertThat(leaseHolder(LEASE)).isEqualTo(under.operator().podName());
+      assertThat(
+              pod.metrics()
+                  .sum(
+                      "pitr_aws_budget_calls_per_second", "operation", "DescribeContinuousBackups"))
+          .as("half of the Describe budget of 10")
+          .isEqualTo(5);
+      assertThat(
+              under
+                  .operator()
+                  .metrics()
+                  .sum(
+                      "pitr_aws_budget_calls_per_second", "operation", "DescribeContinuousBackups"))
+          .isEqualTo(10);
+      policies.deleteAll(shardNamespace);
+    }
+  }
+
+  @Test
+  void aChangedDefaultRegionNeverRetargetsAPolicy() {
+    under.emulator().createTable(SCOPE, "regional");
+    assertThat(
+            policies
+                .awaitReady(create(NAMESPACE, "regional", "regional", 7))
+                .getStatus()
+                .getRegion())
+        .isEqualTo(SCOPE.region());
+    Scope elsewhere = new Scope(SCOPE.accountId(), "us-east-1");
+    under.emulator().createTable(elsewhere, "regional");
+    under.emulator().createTable(elsewhere, "regional-new");
+
+    under.stopOperator();
+    try (OperatorRelease moved =
+        OperatorRelease.install(
+            client, "deployment", under.release().namespace(), values(elsewhere.region()))) {
+      moved.start();
+      policies.edit(
+          NAMESPACE,
+          "regional",
+          p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(9));
+      ContinuousBackupsPolicy kept = policies.awaitReady(NAMESPACE, "regional", 2);
+      ContinuousBackupsPolicy added =
+          policies.awaitReady(create(NAMESPACE, "regional-new", "regional-new", 7));
+
+      assertThat(kept.getStatus().getRegion()).isEqualTo(SCOPE.region());
+      assertThat(policies.requests("regional", Operation.UPDATE_CONTINUOUS_BACKUPS))
+          .extracting(r -> r.region())
+          .as("both Updates, before and after the change of the default, in the recorded region")
+          .containsExactly(SCOPE.region(), SCOPE.region());
+      assertThat(added.getStatus().getRegion()).isEqualTo(elsewhere.region());
+    } finally {
+      OperatorRelease.install(
+          client, "deployment", under.release().namespace(), values(SCOPE.region()));
+      under.startOperator();
+    }
+  }
+
+  /** The values the suite's release is installed with, but for the default region. */
+  private static Map<String, Object> values(String region) {
+    return ChartValues.against(under.emulator().endpoint())
+        .region(region)
+        .accountId(SCOPE.accountId())
+        .env("QUARKUS_OPERATOR_SDK_CONTROLLERS_CONTINUOUSBACKUPSPOLICY_SELECTOR", SELECTED + "=yes")
+        .build();
+  }
+
   private static ContinuousBackupsPolicy create(
       String namespace, String name, String table, int period) {
     ContinuousBackupsPolicy policy = policies.newPolicy(name, table, true, period);
@@ -213,7 +316,11 @@ class DeploymentIT {
   }
 
   private static String leaseHolder() {
-    var lease = client.leases().inNamespace(under.release().namespace()).withName(LEASE).get();
+    return leaseHolder(LEASE);
+  }
+
+  private static String leaseHolder(String name) {
+    var lease = client.leases().inNamespace(under.release().namespace()).withName(name).get();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
   }
 

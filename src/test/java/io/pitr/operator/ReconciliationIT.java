@@ -237,9 +237,12 @@ class ReconciliationIT {
     policies.awaitReady(policies.create(NAMESPACE, "vanishing", "vanishing", true, 7));
     under.outOfBand().deleteTable(r -> r.tableName("vanishing"));
     policies.awaitCondition(NAMESPACE, "vanishing", "Ready", "False", "TableNotFound");
+    assertThat(policies.get(NAMESPACE, "vanishing").getStatus().getContinuousBackupsDescription())
+        .as("no PITR state is claimed for a table that does not exist")
+        .isNull();
 
-    // The status still holds the last description; a change that leaves the PITR setting
-    // alone must not be judged against it.
+    // A change that leaves the PITR setting alone must not be judged against the last
+    // description the policy had.
     policies.edit(
         NAMESPACE, "vanishing", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Disable));
 

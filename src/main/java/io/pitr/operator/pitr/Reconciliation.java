@@ -382,7 +382,13 @@ public final class Reconciliation {
     }
     ObservedPitr applied = answered.observed();
     List<Event> events = new ArrayList<>();
-    if (fresh && facts.ready()) {
+    // Drift: DynamoDB differs although the spec was in force (the stored observation matched it),
+    // found by a drift check or by the retry after the correction failed.
+    boolean drift =
+        fresh
+            && facts.stored() != null
+            && PitrPlan.plan(desired, facts.stored()) instanceof PitrPlan.InSync;
+    if (drift) {
       events.add(
           new Event(
               ConditionReason.DriftCorrected,

@@ -242,6 +242,20 @@ class ReconciliationTest {
   }
 
   @Test
+  void aDriftWhoseCorrectionFailedIsStillADriftWhenTheRetryCorrectsIt() {
+    Verdict applied = policy.reconcile(T0, enabled(14));
+    Instant due = applied.driftCheckDue().orElseThrow();
+
+    policy.reconcile(due, enabled(3), failed(ConditionReason.Throttled));
+    assertThat(policy.reason()).isEqualTo(ConditionReason.Throttled);
+    Verdict corrected = policy.reconcile(due.plusSeconds(5), enabled(3), enabled(14));
+
+    assertThat(corrected.events())
+        .extracting(Event::reason)
+        .containsExactly(ConditionReason.DriftCorrected, ConditionReason.InSync);
+  }
+
+  @Test
   void aRequestedReconciliationLooksNowWhateverTheSchedule() {
     policy.reconcile(T0, enabled(14));
     policy.reconcileRequested = true;

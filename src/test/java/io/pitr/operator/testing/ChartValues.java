@@ -61,6 +61,18 @@ public final class ChartValues {
     return this;
   }
 
+  /** UpdateContinuousBackups per second (aws.updatesPerSecond). */
+  public ChartValues updatesPerSecond(double rate) {
+    aws.put("updatesPerSecond", rate);
+    return this;
+  }
+
+  /** This release's share of the budgets (aws.budgetShare). */
+  public ChartValues budgetShare(double share) {
+    aws.put("budgetShare", share);
+    return this;
+  }
+
   /** The drift interval (driftInterval), 2s unless set. */
   public ChartValues driftInterval(String interval) {
     this.driftInterval = interval;

@@ -125,18 +125,41 @@ public final class Policies {
 
   /** Waits until the policy is Ready with observedGeneration at least {@code generation}. */
   public ContinuousBackupsPolicy awaitReady(String namespace, String name, long generation) {
-    return await()
-        .atMost(CONVERGENCE)
-        .until(
-            () -> find(namespace, name),
-            policy ->
-                policy != null
-                    && policy.getStatus() != null
-                    && policy.getStatus().getObservedGeneration() != null
-                    && policy.getStatus().getObservedGeneration() >= generation
-                    && PolicyStatusBuilder.ready(policy.getStatus())
-                        .filter(c -> "True".equals(c.getStatus()))
-                        .isPresent());
+    return awaitReady(namespace, name, generation, CONVERGENCE);
+  }
+
+  /** Waits until the policy is Ready for {@code generation}, at most {@code within}. */
+  public ContinuousBackupsPolicy awaitReady(
+      String namespace, String name, long generation, Duration within) {
+    try {
+      return await()
+          .atMost(within)
+          .until(
+              () -> find(namespace, name),
+              policy ->
+                  policy != null
+                      && policy.getStatus() != null
+                      && policy.getStatus().getObservedGeneration() != null
+                      && policy.getStatus().getObservedGeneration() >= generation
+                      && PolicyStatusBuilder.ready(policy.getStatus())
+                          .filter(c -> "True".equals(c.getStatus()))
+                          .isPresent());
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      ContinuousBackupsPolicy last = find(namespace, name);
+      throw new AssertionError(
+          namespace
+              + "/"
+              + name
+              + " was not Ready for generation "
+              + generation
+              + " within "
+              + within
+              + "; it is now:\n"
+              + (last == null ? "gone" : client.getKubernetesSerialization().asYaml(last))
+              + "events: "
+              + events(namespace, name),
+          e);
+    }
   }
 
   public Optional<Condition> condition(String namespace, String name, String type) {
