@@ -18,6 +18,7 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.aws.AwsCallFailed;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
+import io.pitr.operator.aws.TooManyCallsInFlight;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
@@ -257,7 +258,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             table,
             uid);
     if (wait.isPresent()) {
-      return new Reconciliation.Deferred(wait.get());
+      // Rescheduling counts whole milliseconds: round up, so as not to wake before the slot.
+      return new Reconciliation.Deferred(
+          Duration.ofMillis(Math.max(1, (wait.get().toNanos() + 999_999) / 1_000_000)));
     }
     try {
       ObservedPitr observed =
@@ -272,6 +275,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         observeFailingSince.putIfAbsent(uid, clock.instant());
       }
       return new Reconciliation.Failed(failure.reason(), failure.getMessage());
+    } catch (TooManyCallsInFlight busy) {
+      // The region is slow: try again in a second or so, holding no thread meanwhile.
+      return new Reconciliation.Deferred(
+          Duration.ofMillis(1000 + ThreadLocalRandom.current().nextInt(500)));
     }
   }
 
@@ -280,12 +287,20 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       ContinuousBackupsPolicy policy, Verdict verdict) {
     if (verdict.outcome().isEmpty()) {
       // Nothing new was found: the policy stands where its status says (after a restart, too).
-      PolicyStatusBuilder.readyReason(policy.getStatus())
+      ContinuousBackupsPolicyStatus status = policy.getStatus();
+      PolicyStatusBuilder.readyReason(status)
           .ifPresent(reason -> reasons.put(policy.getMetadata().getUid(), reason));
+      if (status != null && status.getRegion() == null && tableOf(policy).isPresent()) {
+        // Written before status.region existed: record the region now, before the default changes.
+        status.setRegion(tableOf(policy).get().region());
+        return UpdateControl.patchStatus(policy).rescheduleAfter(verdict.next());
+      }
       return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
     }
     ContinuousBackupsPolicyStatus previous = policy.getStatus();
     ContinuousBackupsPolicyStatus status = record(policy, verdict);
+    // A requested reconciliation is done once it found something out (not when it failed).
+    reconcileRequest(policy).ifPresent(status::setLastHandledReconcileAt);
     LOG.debugf("%s: %s, next look in %s", name(policy), verdict.outcome().get(), verdict.next());
     if (status.equals(previous)) {
       return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
@@ -307,7 +322,6 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             clock.instant(),
             settings.statusRefreshAfter());
     tableOf(policy).ifPresent(table -> status.setRegion(table.region()));
-    reconcileRequest(policy).ifPresent(status::setLastHandledReconcileAt);
     for (Event event : verdict.events()) {
       LOG.infof(
           "%s (table %s): %s: %s",

@@ -68,6 +68,13 @@ public interface OperatorConfig {
      */
     @WithDefault("1")
     double budgetShare();
+
+    /**
+     * How many calls to one region may wait for DynamoDB's answer at once; more wait their turn
+     * without holding a reconciliation thread, so that a hanging region cannot take them all.
+     */
+    @WithDefault("10")
+    int maxCallsInFlight();
   }
 
   /** Drift detection. */
@@ -83,7 +90,8 @@ public interface OperatorConfig {
     /**
      * How old the last observation of a Ready policy's table may grow, while drift checks cannot
      * observe it (throttled, server errors, no answer, credentials), before the policy says Ready
-     * False. Default: three drift intervals.
+     * False. Default: three drift intervals (as stretched for the number of policies); never less
+     * than one.
      */
     Optional<Duration> staleAfter();
   }
@@ -110,10 +118,10 @@ public interface OperatorConfig {
     Duration backupsNotYetAvailable();
 
     /**
-     * How often a stalled policy (access denied, rejected request) is tried again; never less often
-     * than the drift interval.
+     * How often a stalled policy (access denied, rejected request) is tried again, ±20%: by default
+     * within 5 minutes; never less often than the drift interval.
      */
-    @WithDefault("5m")
+    @WithDefault("4m")
     Duration stalled();
 
     /** How often a policy in conflict checks whether the other policy is gone. */

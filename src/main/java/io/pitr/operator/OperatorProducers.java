@@ -48,7 +48,8 @@ public class OperatorProducers {
             aws.connectTimeout(),
             aws.callTimeout(),
             aws.describesPerSecond() * budgetShare(config),
-            aws.updatesPerSecond() * budgetShare(config)),
+            aws.updatesPerSecond() * budgetShare(config),
+            aws.maxCallsInFlight()),
         metrics);
   }
 
@@ -94,7 +95,7 @@ public class OperatorProducers {
         retry.stalled(),
         retry.conflict(),
         config.status().refreshAfter(),
-        config.drift().staleAfter().orElse(config.drift().interval().multipliedBy(3)));
+        config.drift().staleAfter());
   }
 
   /**

@@ -83,7 +83,10 @@ class FaultSuiteIT {
                     .env("PITR_DRIFT_STALE_AFTER", "120s")
                     .env("PITR_RETRY_STALLED", STALLED_RETRY.toSeconds() + "s")
                     // Latency beyond it must not hold reconciliation threads for long.
-                    .env("PITR_AWS_CALL_TIMEOUT", CALL_TIMEOUT.toSeconds() + "s"));
+                    .env("PITR_AWS_CALL_TIMEOUT", CALL_TIMEOUT.toSeconds() + "s")
+                    // Few threads, so that a hanging region could take them all (R5).
+                    .env("QUARKUS_OPERATOR_SDK_CONCURRENT_RECONCILIATION_THREADS", "4")
+                    .env("PITR_AWS_MAX_CALLS_IN_FLIGHT", "2"));
     policies = under.policies();
   }
 
@@ -113,6 +116,8 @@ class FaultSuiteIT {
                     .pointInTimeRecoverySpecification(s -> s.pointInTimeRecoveryEnabled(false)));
     Set<Integer> changed = new HashSet<>();
     List<String> untruths = new ArrayList<>();
+    // Policies left alone: their Ready condition must not flip at all, not even between samples.
+    Map<String, String> readySince = readySince(20, drifted);
 
     for (double share : List.of(0.5, 1.0)) {
       under.emulator().faults().throttleShare(Operation.DESCRIBE_CONTINUOUS_BACKUPS, share);
@@ -137,24 +142,14 @@ class FaultSuiteIT {
     }
     under.emulator().faults().clear();
     Instant cleared = Instant.now();
-    IntStream.range(0, POLICIES)
-        .forEach(
-            i ->
-                policies.awaitReady(
-                    NAMESPACE,
-                    name(i),
-                    policies.get(NAMESPACE, name(i)).getMetadata().getGeneration()));
+    awaitAllReady(POLICIES);
     await().atMost(Duration.ofSeconds(60)).until(() -> enabled(table(drifted)));
     Duration convergence = Duration.between(cleared, Instant.now());
 
     List<RequestRecord> requests = since(start);
     int describePeak = peakPerSecond(requests, Operation.DESCRIBE_CONTINUOUS_BACKUPS);
     int updatePeak = peakPerSecond(requests, Operation.UPDATE_CONTINUOUS_BACKUPS);
-    List<RequestRecord> writes =
-        requests.stream()
-            .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
-            .filter(r -> r.httpStatus() == 200)
-            .toList();
+    List<RequestRecord> writes = successfulUpdates(requests);
     Set<String> calledFor =
         changed.stream().map(FaultSuiteIT::table).collect(Collectors.toCollection(TreeSet::new));
     calledFor.add(table(drifted));
@@ -173,6 +168,9 @@ class FaultSuiteIT {
         convergence.toMillis());
 
     assertThat(untruths).as("status told the truth throughout").isEmpty();
+    assertThat(readySince(20, drifted))
+        .as("untouched policies never left Ready: their lastTransitionTime did not move")
+        .isEqualTo(readySince);
     assertThat(describePeak).isLessThanOrEqualTo((int) DESCRIBES_PER_SECOND + 1);
     assertThat(updatePeak).isLessThanOrEqualTo((int) UPDATES_PER_SECOND + 1);
     assertThat(writes)
@@ -283,20 +281,12 @@ class FaultSuiteIT {
       }
     }
     Instant cleared = Instant.now();
-    IntStream.range(0, POLICIES)
-        .forEach(
-            i ->
-                policies.awaitReady(
-                    NAMESPACE,
-                    name(i),
-                    policies.get(NAMESPACE, name(i)).getMetadata().getGeneration()));
+    awaitAllReady(POLICIES);
     Duration convergence = Duration.between(cleared, Instant.now());
 
     List<RequestRecord> requests = since(start);
     List<RequestRecord> writes =
-        requests.stream()
-            .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
-            .filter(r -> r.httpStatus() == 200)
+        successfulUpdates(requests).stream()
             .filter(r -> r.region().equals(SCOPE.region()))
             .toList();
     System.out.printf(
@@ -425,11 +415,7 @@ class FaultSuiteIT {
                 bound));
     Duration convergence = Duration.between(restarted, Instant.now());
 
-    List<RequestRecord> writes =
-        since(start).stream()
-            .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
-            .filter(r -> r.httpStatus() == 200)
-            .toList();
+    List<RequestRecord> writes = successfulUpdates(since(start));
     int changes = specChanges.values().stream().mapToInt(Integer::intValue).sum();
     System.out.printf(
         "FAULTS R1: %d kills; %d policies found with their Update answered and its status not"
@@ -458,6 +444,9 @@ class FaultSuiteIT {
     assertThat(writes.stream().map(r -> tableName(r.table())).collect(Collectors.toSet()))
         .as("Updates only for policies whose spec changed")
         .isSubsetOf(specChanges.keySet());
+    assertThat(stale)
+        .as("the kills came between an answered Update and its status write")
+        .isPositive();
     // A kill may lose the status of the Updates in flight; each such spec change is applied once
     // more after the restart, and no other write is made.
     assertThat(writes.size()).isLessThanOrEqualTo(changes + stale);
@@ -565,6 +554,41 @@ class FaultSuiteIT {
       }
     }
     return found;
+  }
+
+  /** Waits until the first {@code count} throttled-* policies are Ready for their spec. */
+  private static void awaitAllReady(int count) {
+    IntStream.range(0, count)
+        .forEach(
+            i ->
+                policies.awaitReady(
+                    NAMESPACE,
+                    name(i),
+                    policies.get(NAMESPACE, name(i)).getMetadata().getGeneration()));
+  }
+
+  /** The UpdateContinuousBackups calls DynamoDB carried out. */
+  private static List<RequestRecord> successfulUpdates(List<RequestRecord> requests) {
+    return requests.stream()
+        .filter(r -> r.operation().equals(Operation.UPDATE_CONTINUOUS_BACKUPS.apiName()))
+        .filter(r -> r.httpStatus() == 200)
+        .toList();
+  }
+
+  /** The Ready condition's lastTransitionTime of throttled-{from} up to (not including) {to}. */
+  private static Map<String, String> readySince(int from, int to) {
+    Map<String, String> since = new java.util.TreeMap<>();
+    for (int i = from; i < to; i++) {
+      ContinuousBackupsPolicy policy = policies.get(NAMESPACE, name(i));
+      since.put(
+          name(i),
+          PolicyStatusBuilder.ready(policy.getStatus()).orElseThrow().getStatus()
+              + " since "
+              + PolicyStatusBuilder.ready(policy.getStatus())
+                  .orElseThrow()
+                  .getLastTransitionTime());
+    }
+    return since;
   }
 
   /** The most calls of {@code operation} about one region in any one second. */

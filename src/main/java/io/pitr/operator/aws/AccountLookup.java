@@ -8,9 +8,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -135,19 +132,7 @@ final class AccountLookup implements AutoCloseable {
 
     private synchronized StsClient client(String region) {
       if (client == null) {
-        client =
-            StsClient.builder()
-                .region(Region.of(region))
-                .credentialsProvider(settings.credentials())
-                .httpClientBuilder(
-                    UrlConnectionHttpClient.builder()
-                        .connectionTimeout(settings.connectTimeout())
-                        .socketTimeout(settings.callTimeout()))
-                .overrideConfiguration(
-                    o ->
-                        o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                            .apiCallTimeout(settings.callTimeout()))
-                .build();
+        client = DynamoDbGateway.configured(StsClient.builder(), settings, region).build();
       }
       return client;
     }

@@ -15,13 +15,17 @@ import java.util.function.LongSupplier;
  * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
  * many callers wait, the calls they make never exceed the rate.
  *
- * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), so that no second holds
- * more than the rate plus one call. A caller that comes back later than its slot (by more than one
- * slot's width) has lost it and reserves again, so that late callers cannot bunch up. Built on
+ * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), so that callers that
+ * come back on time make no more than the rate plus one call in any second. A caller held up (its
+ * thread busy, a GC pause) still calls on its slot if it is less than {@link #GRACE} late; later
+ * than that it has lost the slot, which goes back to the budget, and reserves again. Built on
  * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
  * when there is none and answers how long until that token exists.
  */
 public final class CallBudget {
+
+  /** How late a caller may be for its slot and still call on it. */
+  static final Duration GRACE = Duration.ofSeconds(1);
 
   private final double perSecond;
   private final long slotNanos;
@@ -61,16 +65,22 @@ public final class CallBudget {
         return Optional.of(Duration.ofNanos(slot - now));
       }
       held.remove(key);
-      if (now - slot <= slotNanos) {
+      if (now - slot <= GRACE.toNanos()) {
         return Optional.empty();
       }
+      // Lost: its token goes back, so that lost slots do not push every later one further out.
+      bucket(region).addTokens(1);
     }
-    long wait = byRegion.computeIfAbsent(region, r -> newBucket()).consumeIgnoringRateLimits(1);
+    long wait = bucket(region).consumeIgnoringRateLimits(1);
     if (wait <= 0) {
       return Optional.empty();
     }
     held.put(key, now + wait);
     return Optional.of(Duration.ofNanos(wait));
+  }
+
+  private Bucket bucket(String region) {
+    return byRegion.computeIfAbsent(region, r -> newBucket());
   }
 
   /** Forgets the slots {@code holder} holds (a policy that is gone); they stay spent. */

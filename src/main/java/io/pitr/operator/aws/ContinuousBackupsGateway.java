@@ -9,10 +9,18 @@ import java.util.Optional;
 /** The operator's one door to DynamoDB's continuous backups. Speaks the project's types only. */
 public interface ContinuousBackupsGateway {
 
-  /** DescribeContinuousBackups: one call. */
+  /**
+   * DescribeContinuousBackups: one call.
+   *
+   * @throws TooManyCallsInFlight when no call was made, the region having too many unanswered
+   */
   ObservedPitr describe(TableRef table) throws AwsCallFailed;
 
-  /** UpdateContinuousBackups with the desired state: one call; its answer is the observation. */
+  /**
+   * UpdateContinuousBackups with the desired state: one call; its answer is the observation.
+   *
+   * @throws TooManyCallsInFlight when no call was made, the region having too many unanswered
+   */
   ObservedPitr update(TableRef table, DesiredPitr desired) throws AwsCallFailed;
 
   /** The operations, each with a budget of its own per region. */

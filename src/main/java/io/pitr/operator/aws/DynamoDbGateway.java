@@ -13,8 +13,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -42,6 +45,7 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    * @param callTimeout limit for one whole call
    * @param describesPerSecond this operator's DescribeContinuousBackups budget per region
    * @param updatesPerSecond this operator's UpdateContinuousBackups budget per region
+   * @param maxCallsInFlight how many calls to one region may wait for an answer at once
    */
   public record Settings(
       Optional<URI> endpointOverride,
@@ -50,11 +54,13 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
       Duration connectTimeout,
       Duration callTimeout,
       double describesPerSecond,
-      double updatesPerSecond) {}
+      double updatesPerSecond,
+      int maxCallsInFlight) {}
 
   private final Settings settings;
   private final Map<String, DynamoDbClient> clients = new ConcurrentHashMap<>();
   private final Map<Operation, CallBudget> budgets = new EnumMap<>(Operation.class);
+  private final Map<String, Semaphore> inFlight = new ConcurrentHashMap<>();
   private final AccountLookup account;
   private final MeterRegistry metrics;
 
@@ -136,6 +142,14 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
   private ObservedPitr call(
       String operation, TableRef table, Function<DynamoDbClient, ContinuousBackupsDescription> call)
       throws AwsCallFailed {
+    Semaphore calls =
+        inFlight.computeIfAbsent(table.region(), r -> new Semaphore(settings.maxCallsInFlight()));
+    if (!calls.tryAcquire()) {
+      metrics
+          .counter("pitr.aws.calls.deferred", "operation", operation, "region", table.region())
+          .increment();
+      throw new TooManyCallsInFlight(table.region(), settings.maxCallsInFlight());
+    }
     try {
       ObservedPitr observed = observed(tableArn(table), call.apply(client(table.region())));
       count(operation, "Success");
@@ -153,7 +167,15 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
             .increment();
       }
       throw classified;
+    } finally {
+      calls.release();
     }
+  }
+
+  /** How many calls to {@code region} wait for their answer now. */
+  int callsInFlight(String region) {
+    Semaphore calls = inFlight.get(region);
+    return calls == null ? 0 : settings.maxCallsInFlight() - calls.availablePermits();
   }
 
   /** AWS calls by operation and outcome (Success, or the condition reason of the failure). */
@@ -165,21 +187,29 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
     return clients.computeIfAbsent(
         region,
         name -> {
-          var builder =
-              DynamoDbClient.builder()
-                  .region(Region.of(name))
-                  .credentialsProvider(settings.credentials())
-                  .httpClientBuilder(
-                      UrlConnectionHttpClient.builder()
-                          .connectionTimeout(settings.connectTimeout())
-                          .socketTimeout(settings.callTimeout()))
-                  .overrideConfiguration(
-                      o ->
-                          o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                              .apiCallTimeout(settings.callTimeout()));
+          var builder = configured(DynamoDbClient.builder(), settings, name);
           settings.endpointOverride().ifPresent(builder::endpointOverride);
           return builder.build();
         });
+  }
+
+  /**
+   * An AWS client builder as the operator builds all of them: the region, the credentials, the
+   * timeouts, and no SDK retries (the reconciler backs off and bounds its calls).
+   */
+  static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configured(
+      B builder, Settings settings, String region) {
+    return builder
+        .region(Region.of(region))
+        .credentialsProvider(settings.credentials())
+        .httpClientBuilder(
+            UrlConnectionHttpClient.builder()
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.callTimeout()))
+        .overrideConfiguration(
+            o ->
+                o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                    .apiCallTimeout(settings.callTimeout()));
   }
 
   /** The ARN is not in DynamoDB's answer; it is derived, when the account is known. */

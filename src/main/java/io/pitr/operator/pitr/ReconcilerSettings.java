@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param statusRefreshAfter how old the stored description may get before a drift check that finds
  *     the same settings rewrites it; zero: only on change
  * @param staleAfter how old the last observation of a Ready policy's table may grow, while drift
- *     checks cannot observe it, before the policy stops saying Ready
+ *     checks cannot observe it, before the policy stops saying Ready; never less than one drift
+ *     interval in force; empty: three of them (stretched with the number of policies)
  */
 public record ReconcilerSettings(
     Optional<String> defaultRegion,
@@ -30,4 +31,12 @@ public record ReconcilerSettings(
     Duration stalled,
     Duration conflict,
     Duration statusRefreshAfter,
-    Duration staleAfter) {}
+    Optional<Duration> staleAfter) {
+
+  /** How old the last observation may grow, for {@code policies} policies. */
+  public Duration staleAfter(int policies) {
+    Duration interval = drift.effectiveInterval(policies);
+    Duration bound = staleAfter.orElse(interval.multipliedBy(3));
+    return bound.compareTo(interval) < 0 ? interval : bound;
+  }
+}

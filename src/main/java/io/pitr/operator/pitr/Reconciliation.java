@@ -196,9 +196,14 @@ public final class Reconciliation {
           now);
     }
     if (facts.specChanged()) {
-      // While Ready, the stored observation is DynamoDB's state. After a failure it may be stale
-      // (the table may be gone): apply, and let the answer observe.
-      return act(facts, facts.ready() ? facts.stored() : null, false, now, caller);
+      // While Ready, the stored observation is DynamoDB's state (or, fresher, one whose Update
+      // waited for its slot). After a failure it may be stale (the table may be gone): apply, and
+      // let the answer observe.
+      ObservedPitr known =
+          facts.awaitingUpdate() != null
+              ? facts.awaitingUpdate()
+              : facts.ready() ? facts.stored() : null;
+      return act(facts, known, false, now, caller);
     }
     if (facts.awaitingUpdate() != null) {
       // A difference observed earlier; its Update's slot has come.
@@ -314,7 +319,7 @@ public final class Reconciliation {
     if (facts.ready() && cannotObserve(failed.reason())) {
       Instant since = facts.observeFailingSince() == null ? now : facts.observeFailingSince();
       Instant last = facts.lastObserved() == null ? now : facts.lastObserved();
-      if (now.isBefore(last.plus(settings.staleAfter()))) {
+      if (now.isBefore(last.plus(settings.staleAfter(facts.policies())))) {
         // Not knowing is not a failed state: Ready stands, nothing is written, the same Describe
         // is tried again. The drift check stays due.
         return new Verdict(

@@ -62,15 +62,50 @@ class CallBudgetTest {
   }
 
   @Test
-  void aCallerTooLateForItsSlotReservesAgainSoThatLateCallersCannotBunchUp() {
+  void aCallerHeldUpLessThanTheGraceStillCallsOnItsSlot() {
     budget.reserve("eu-west-1", "a");
     budget.reserve("eu-west-1", "b");
-    advance(Duration.ofMillis(125 + 126));
+    advance(Duration.ofMillis(125).plus(CallBudget.GRACE));
 
-    assertThat(budget.reserve("eu-west-1", "b"))
-        .as("missed by more than a slot's width: one token has refilled since, so now")
+    assertThat(budget.reserve("eu-west-1", "b")).isEmpty();
+  }
+
+  @Test
+  void aCallerLaterThanTheGraceLosesItsSlotWhichGoesBackToTheBudget() {
+    budget.reserve("eu-west-1", "a");
+    budget.reserve("eu-west-1", "b");
+    budget.reserve("eu-west-1", "c");
+    advance(Duration.ofMillis(250).plus(CallBudget.GRACE).plusMillis(1));
+
+    assertThat(budget.reserve("eu-west-1", "c"))
+        .as("the budget has refilled meanwhile: a new slot at once")
         .isEmpty();
-    assertThat(budget.reserve("eu-west-1", "c")).contains(Duration.ofMillis(125));
+    assertThat(budget.reserve("eu-west-1", "d"))
+        .as("c's lost slot was given back; d waits one slot, not two")
+        .contains(Duration.ofMillis(125));
+  }
+
+  @Test
+  void callersThatAreAlwaysLateStillGetTheirCallsMade() {
+    // Every caller comes back 300 ms after its slot (threads busy): calls keep flowing.
+    Map<String, Long> slots = new LinkedHashMap<>();
+    int calls = 0;
+    for (int round = 0; round < 20; round++) {
+      for (int caller = 0; caller < 8; caller++) {
+        String holder = "p" + caller;
+        Long slot = slots.remove(holder);
+        if (slot != null) {
+          nanos.set(Math.max(nanos.get(), slot + Duration.ofMillis(300).toNanos()));
+        }
+        Optional<Duration> wait = budget.reserve("eu-west-1", holder);
+        if (wait.isEmpty()) {
+          calls++;
+        } else {
+          slots.put(holder, nanos.get() + wait.get().toNanos());
+        }
+      }
+    }
+    assertThat(calls).as("of 160 attempts, half are calls on a slot").isGreaterThanOrEqualTo(80);
   }
 
   @Test

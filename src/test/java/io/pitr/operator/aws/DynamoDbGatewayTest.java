@@ -162,6 +162,33 @@ class DynamoDbGatewayTest {
   }
 
   @Test
+  void aRegionWithTooManyUnansweredCallsTakesNoMoreUntilOneIsAnswered() throws Exception {
+    emulator.faults().latency(Operation.DESCRIBE_CONTINUOUS_BACKUPS, Duration.ofMillis(1500));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var first = pool.submit(() -> gateway.describe(ORDERS));
+      var second = pool.submit(() -> gateway.describe(ORDERS));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> gateway.callsInFlight(ORDERS.region()) == 2);
+
+      assertThatThrownBy(() -> gateway.describe(ORDERS))
+          .as("two calls to the region wait for their answer: no third")
+          .isInstanceOf(TooManyCallsInFlight.class);
+      assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS))
+          .as("and it was not sent")
+          .isZero();
+      first.get();
+      second.get();
+      emulator.faults().clear();
+      assertThat(gateway.describe(ORDERS)).isNotNull();
+      assertThat(gateway.callsInFlight(ORDERS.region())).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void credentialsAreRemovedFromMessages() {
     assertThat(AwsErrorClassifier.sanitize("key ASIAABCDEFGHIJKLMNOP, Signature=abcdef, token=xyz"))
         .isEqualTo("key <access key id>, Signature=<redacted>, token=<redacted>");
@@ -176,7 +203,8 @@ class DynamoDbGatewayTest {
             Duration.ofSeconds(2),
             Duration.ofSeconds(5),
             rate,
-            rate),
+            rate,
+            2),
         new SimpleMeterRegistry());
   }
 }

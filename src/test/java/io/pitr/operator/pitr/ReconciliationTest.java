@@ -47,7 +47,7 @@ class ReconciliationTest {
           Duration.ofMinutes(30),
           Duration.ofSeconds(30),
           Duration.ZERO,
-          DRIFT.multipliedBy(3));
+          Optional.empty());
 
   /** Jitter factor exactly 1: nextDouble() of this generator is 0.5. */
   private final Reconciliation reconciliation = new Reconciliation(SETTINGS, () -> Long.MIN_VALUE);
@@ -220,6 +220,39 @@ class ReconciliationTest {
     Verdict back = policy.reconcile(stale.plus(told.next()), enabled(14));
     assertThat(back.outcome()).contains(new Outcome.Synced(enabled(14)));
     assertThat(policy.callsAfterFirst()).containsOnly(new Describe(TABLE));
+  }
+
+  @Test
+  void theStalenessBoundIsThreeDriftIntervalsAsStretchedAndNeverLessThanOne() {
+    assertThat(SETTINGS.staleAfter(1)).isEqualTo(DRIFT.multipliedBy(3));
+    // 20,000 policies at 8 Describes a second stretch the interval to 2,500 s.
+    assertThat(SETTINGS.staleAfter(20_000)).isEqualTo(Duration.ofSeconds(7_500));
+    var shortBound =
+        new ReconcilerSettings(
+            SETTINGS.defaultRegion(),
+            SETTINGS.drift(),
+            SETTINGS.initialBackoff(),
+            SETTINGS.maxBackoff(),
+            SETTINGS.tableNotFound(),
+            SETTINGS.backupsNotYetAvailable(),
+            SETTINGS.stalled(),
+            SETTINGS.conflict(),
+            SETTINGS.statusRefreshAfter(),
+            Optional.of(Duration.ofMinutes(1)));
+    assertThat(shortBound.staleAfter(1)).isEqualTo(DRIFT);
+  }
+
+  @Test
+  void aDeletionWhoseUpdateWaitsForItsSlotStaysWithoutAnOutcome() {
+    policy.answers.add(new Deferred(Duration.ofMillis(400)));
+
+    assertThat(leave(true, true, Optional.empty(), Optional.empty()))
+        .isInstanceOfSatisfying(
+            Stay.class,
+            stay -> {
+              assertThat(stay.verdict().outcome()).isEmpty();
+              assertThat(stay.verdict().next()).isEqualTo(Duration.ofMillis(400));
+            });
   }
 
   @Test

@@ -22,8 +22,8 @@ public class ContinuousBackupsPolicyStatus {
   @JsonPropertyDescription(
       "The region the operator manages the table in: spec.region, or the operator's default"
           + " region when the policy was first applied. Kept when the default changes later, so"
-          + " that a policy is never pointed at a table in another region; set spec.region to move"
-          + " it.")
+          + " that a policy is never pointed at a table in another region; to manage the table of"
+          + " another region, create a policy with spec.region.")
   private String region;
 
   @JsonPropertyDescription(
