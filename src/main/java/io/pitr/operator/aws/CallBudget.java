@@ -15,17 +15,16 @@ import java.util.function.LongSupplier;
  * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
  * many callers wait, the calls they make never exceed the rate.
  *
- * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), so that callers that
- * come back on time make no more than the rate plus one call in any second. A caller held up (its
- * thread busy, a GC pause) still calls on its slot if it is less than {@link #GRACE} late; later
- * than that it has lost the slot, which goes back to the budget, and reserves again. Built on
- * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
- * when there is none and answers how long until that token exists.
+ * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), and a caller may be
+ * late for its slot by at most one slot's width, so that no second holds more than the rate plus
+ * two calls. A caller later than that (its thread busy, a GC pause) has lost its slot: the slot's
+ * token goes back to the budget, so that lost slots do not push later ones further out and a budget
+ * whose callers all run late still makes its calls at the rate (whoever comes back when a token is
+ * there calls at once), and the caller reserves again. Built on Bucket4j, whose {@code
+ * consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is none and
+ * answers how long until that token exists.
  */
 public final class CallBudget {
-
-  /** How late a caller may be for its slot and still call on it. */
-  static final Duration GRACE = Duration.ofSeconds(1);
 
   private final double perSecond;
   private final long slotNanos;
@@ -65,7 +64,7 @@ public final class CallBudget {
         return Optional.of(Duration.ofNanos(slot - now));
       }
       held.remove(key);
-      if (now - slot <= GRACE.toNanos()) {
+      if (now - slot <= slotNanos) {
         return Optional.empty();
       }
       // Lost: its token goes back, so that lost slots do not push every later one further out.

@@ -62,33 +62,36 @@ class CallBudgetTest {
   }
 
   @Test
-  void aCallerHeldUpLessThanTheGraceStillCallsOnItsSlot() {
+  void aCallerLateByLessThanASlotStillCallsOnIt() {
     budget.reserve("eu-west-1", "a");
     budget.reserve("eu-west-1", "b");
-    advance(Duration.ofMillis(125).plus(CallBudget.GRACE));
+    advance(Duration.ofMillis(125 + 125));
 
     assertThat(budget.reserve("eu-west-1", "b")).isEmpty();
   }
 
   @Test
-  void aCallerLaterThanTheGraceLosesItsSlotWhichGoesBackToTheBudget() {
+  void aCallerLaterThanASlotLosesItWhichGoesBackToTheBudget() {
     budget.reserve("eu-west-1", "a");
     budget.reserve("eu-west-1", "b");
     budget.reserve("eu-west-1", "c");
-    advance(Duration.ofMillis(250).plus(CallBudget.GRACE).plusMillis(1));
+    budget.reserve("eu-west-1", "d");
+    advance(Duration.ofMillis(250 + 126));
 
     assertThat(budget.reserve("eu-west-1", "c"))
-        .as("the budget has refilled meanwhile: a new slot at once")
+        .as("lost; its token back, the budget has one at once")
         .isEmpty();
-    assertThat(budget.reserve("eu-west-1", "d"))
-        .as("c's lost slot was given back; d waits one slot, not two")
-        .contains(Duration.ofMillis(125));
+    assertThat(budget.reserve("eu-west-1", "e"))
+        .as("c's lost slot did not push e further out: at most one slot")
+        .hasValueSatisfying(
+            wait -> assertThat(wait).isPositive().isLessThanOrEqualTo(Duration.ofMillis(125)));
   }
 
   @Test
   void callersThatAreAlwaysLateStillGetTheirCallsMade() {
     // Every caller comes back 300 ms after its slot (threads busy): calls keep flowing.
     Map<String, Long> slots = new LinkedHashMap<>();
+    long start = nanos.get();
     int calls = 0;
     for (int round = 0; round < 20; round++) {
       for (int caller = 0; caller < 8; caller++) {
@@ -105,11 +108,17 @@ class CallBudgetTest {
         }
       }
     }
-    assertThat(calls).as("of 160 attempts, half are calls on a slot").isGreaterThanOrEqualTo(80);
+    double seconds = (nanos.get() - start) / 1e9;
+    assertThat(calls / seconds)
+        .as(
+            "%d calls in %.1f s: the budget still goes to calls, at more than half its rate",
+            calls, seconds)
+        .isGreaterThan(4.0)
+        .isLessThanOrEqualTo(8.0 + 2 / seconds);
   }
 
   @Test
-  void noSecondHoldsMoreCallsThanTheRateAndOne() {
+  void noSecondHoldsMoreCallsThanTheRateAndTwo() {
     // 40 callers at once, each calling now or at its slot; count calls in every one-second window.
     List<Long> callTimes = new ArrayList<>();
     Map<String, Long> slots = new LinkedHashMap<>();
@@ -134,7 +143,7 @@ class CallBudgetTest {
           (int) callTimes.stream().filter(t -> t >= start && t < start + 1_000_000_000L).count();
       worst = Math.max(worst, inWindow);
     }
-    assertThat(worst).isLessThanOrEqualTo(9);
+    assertThat(worst).as("the rate plus two at the most").isLessThanOrEqualTo(10);
   }
 
   @Test
