@@ -16,13 +16,13 @@ import java.util.function.LongSupplier;
  * many callers wait, the calls they make never exceed the rate.
  *
  * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), and a caller may be
- * late for its slot by at most one slot's width, so that no second holds more than the rate plus
- * two calls. A caller later than that (its thread busy, a GC pause) has lost its slot: the slot's
- * token goes back to the budget, so that lost slots do not push later ones further out and a budget
- * whose callers all run late still makes its calls at the rate (whoever comes back when a token is
- * there calls at once), and the caller reserves again. Built on Bucket4j, whose {@code
- * consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is none and
- * answers how long until that token exists.
+ * late for its slot by at most half a slot's width, so that no second holds more than the rate and
+ * a half, plus one, calls. A caller later than that (its thread busy, a GC pause) has lost its
+ * slot: the slot's token goes back to the budget, so that lost slots do not push later ones further
+ * out and a budget whose callers all run late still makes its calls at the rate (whoever comes back
+ * when a token is there calls at once), and the caller reserves again. Built on Bucket4j, whose
+ * {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is
+ * none and answers how long until that token exists.
  */
 public final class CallBudget {
 
@@ -64,7 +64,7 @@ public final class CallBudget {
         return Optional.of(Duration.ofNanos(slot - now));
       }
       held.remove(key);
-      if (now - slot <= slotNanos) {
+      if (now - slot <= slotNanos / 2) {
         return Optional.empty();
       }
       // Lost: its token goes back, so that lost slots do not push every later one further out.
