@@ -15,14 +15,16 @@ import java.util.function.LongSupplier;
  * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
  * many callers wait, the calls they make never exceed the rate.
  *
- * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), and a caller may be
- * late for its slot by at most half a slot's width, so that no second holds more than the rate and
- * a half, plus one, calls. A caller later than that (its thread busy, a GC pause) has lost its
- * slot: the slot's token goes back to the budget, so that lost slots do not push later ones further
- * out and a budget whose callers all run late still makes its calls at the rate (whoever comes back
- * when a token is there calls at once), and the caller reserves again. Built on Bucket4j, whose
- * {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is
- * none and answers how long until that token exists.
+ * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate), so that callers that
+ * come back on time make at most the rate plus one call in any second. A caller may be late for its
+ * slot by half a slot's width and still call on it. A caller later than that (its thread busy, a GC
+ * pause) has lost its slot: the slot's token goes back to the budget, so that lost slots do not
+ * push later ones further out and a budget whose callers all run late still makes its calls at the
+ * rate (whoever comes back when a token is there calls at once), and the caller reserves again.
+ * Late callers and given-back slots can put one or two calls more into a second (the fault suite
+ * measures at most the rate plus two). Built on Bucket4j, whose {@code consumeIgnoringRateLimits}
+ * is exactly a reservation: it takes a token even when there is none and answers how long until
+ * that token exists.
  */
 public final class CallBudget {
 
