@@ -15,6 +15,7 @@ import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.pitr.ReconcilerSettings;
 import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkiverse.operatorsdk.runtime.QuarkusControllerConfiguration;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -99,7 +100,8 @@ public class OperatorProducers {
   }
 
   /**
-   * The Java Operator SDK's Operator, in place of quarkus-operator-sdk's default one (a
+   * The Java Operator SDK's Operator, one that waits for the Kubernetes API server before it starts
+   * ({@link PatientOperator}), in place of quarkus-operator-sdk's default one (a
    * {@code @DefaultBean}). quarkus-operator-sdk 7.7.3 builds each controller's run-time
    * configuration without some settings its build step reads, triggerReconcilerOnAllEvents among
    * them, so the packaged operator would not run the reconciler as its annotation asks: policies
@@ -108,11 +110,14 @@ public class OperatorProducers {
    */
   @Produces
   @ApplicationScoped
+  // Built while the application starts, not lazily in the background start: a bad setting ends the
+  // process at once with its reason, as a start that fails should.
+  @Startup
   Operator operator(
       QuarkusConfigurationService configuration,
       ContinuousBackupsPolicyReconciler reconciler,
       ReconcilerSettings settings) {
-    Operator operator = new Operator(configuration);
+    Operator operator = new PatientOperator(configuration);
     operator.register(
         reconciler,
         completed(configuration.getConfigurationFor(reconciler), configuration, settings));
@@ -188,26 +193,11 @@ public class OperatorProducers {
         null,
         new LeaderCallbacks(
             () -> {},
-            () -> {
-              if (!jvmShuttingDown()) {
-                LOG.error("Lost the leader election Lease: exiting, so that another replica leads");
-                System.exit(1);
-              }
-            },
+            () ->
+                PatientOperator.exit(
+                    "Lost the leader election Lease (another replica may lead)", null),
             leader -> {}),
         false);
-  }
-
-  /** Whether the JVM is running its shutdown hooks (new hooks are then refused). */
-  static boolean jvmShuttingDown() {
-    Thread probe = new Thread(() -> {});
-    try {
-      Runtime.getRuntime().addShutdownHook(probe);
-      Runtime.getRuntime().removeShutdownHook(probe);
-      return false;
-    } catch (IllegalStateException shuttingDown) {
-      return true;
-    }
   }
 
   /**

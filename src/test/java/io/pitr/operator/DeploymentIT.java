@@ -299,6 +299,27 @@ class DeploymentIT {
     }
   }
 
+  @Test
+  void aBadSettingEndsThePodWithItsReason() {
+    try (OperatorRelease misconfigured =
+        OperatorRelease.install(
+            client,
+            "misconfigured",
+            under.release().namespace(),
+            ChartValues.against(under.emulator().endpoint())
+                .region(SCOPE.region())
+                .watchNamespaces("deployment-misconfigured")
+                .env("PITR_AWS_BUDGET_SHARE", "2")
+                .build())) {
+      PackagedOperator pod = misconfigured.startUnready();
+
+      // The operator starts in the background; its settings are still checked up front.
+      assertThat(pod.exit()).succeedsWithin(Duration.ofSeconds(60)).isEqualTo(1);
+      assertThat(pod.log())
+          .anyMatch(line -> line.contains("pitr.aws.budget-share must be above 0 and at most 1"));
+    }
+  }
+
   /** The values the suite's release is installed with, but for the default region. */
   private static Map<String, Object> values(String region) {
     return ChartValues.against(under.emulator().endpoint())

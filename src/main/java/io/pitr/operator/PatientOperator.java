@@ -1,0 +1,68 @@
+package io.pitr.operator;
+
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import java.util.concurrent.CountDownLatch;
+import org.jboss.logging.Logger;
+
+/**
+ * The Java Operator SDK's Operator, started once the Kubernetes API server is ready, so that a pod
+ * started during an API server outage waits for it (live, not ready) instead of exiting into a
+ * crash loop whose back-off would delay its work long after the server is back. It is started in
+ * the background ({@code quarkus.operator-sdk.async-start}), so the health endpoints answer
+ * meanwhile. A start that fails once the server is ready (no right to the Lease, say) ends the
+ * process, as a failed start did before, with the reason in the log.
+ */
+final class PatientOperator extends Operator {
+
+  private static final Logger LOG = Logger.getLogger(PatientOperator.class);
+
+  private final CountDownLatch stopping = new CountDownLatch(1);
+
+  PatientOperator(ConfigurationService configuration) {
+    super(configuration);
+  }
+
+  @Override
+  public void start() {
+    if (!ApiServerWait.untilReady(getKubernetesClient(), stopping)) {
+      return;
+    }
+    try {
+      super.start();
+    } catch (RuntimeException e) {
+      exit("The operator could not start", e);
+    }
+  }
+
+  @Override
+  public void stop() {
+    stopping.countDown();
+    super.stop();
+  }
+
+  /**
+   * Ends the process with status 1, so that Kubernetes restarts it, unless the JVM is already
+   * shutting down: then it ends by itself, and System.exit would wait for that forever.
+   */
+  static void exit(String why, Throwable cause) {
+    if (jvmShuttingDown()) {
+      LOG.infof("%s, while shutting down", why);
+      return;
+    }
+    LOG.errorf(cause, "%s: exiting", why);
+    System.exit(1);
+  }
+
+  /** Whether the JVM is running its shutdown hooks (new hooks are then refused). */
+  static boolean jvmShuttingDown() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException shuttingDown) {
+      return true;
+    }
+  }
+}
