@@ -16,6 +16,8 @@ import io.pitr.operator.testing.PackagedOperator;
 import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.PrometheusMetrics;
 import io.pitr.operator.testing.RealKubeApiServer;
+import io.pitr.operator.testing.RestartingPod;
+import io.pitr.operator.testing.StoppableApiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -511,6 +513,107 @@ class FaultSuiteIT {
                         PolicyStatusBuilder.readyReason(
                             policies.get(NAMESPACE, name(i)).getStatus()))
                     .contains(io.pitr.operator.pitr.ConditionReason.InSync));
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("R3: the kube-apiserver stopped for 60 s and restarted on the same etcd")
+  void r3AnApiServerOutageCausesNoCrashLoopAndTheBacklogIsProcessedAfterIt() throws Exception {
+    List<String> outage = IntStream.range(0, 20).mapToObj(i -> "outage-" + i).toList();
+    outage.forEach(name -> under.emulator().createTable(SCOPE, name));
+    outage.forEach(name -> policies.create(NAMESPACE, name, name, true, 7));
+    outage.forEach(name -> policies.awaitReady(NAMESPACE, name, 1));
+    List<String> changed = outage.subList(0, 10);
+    String drifted = outage.get(10);
+
+    try (StoppableApiServer apiServer =
+            StoppableApiServer.startBeside(client, "kube-apiserver-r3");
+        RestartingPod pod = restartingLeaderOn(apiServer)) {
+      long start = lastSequence();
+      Instant down = Instant.now();
+      apiServer.stop();
+      // The backlog: spec changes the operator cannot see, made through the other API server.
+      changed.forEach(
+          name ->
+              policies.edit(
+                  NAMESPACE,
+                  name,
+                  p ->
+                      p.getSpec()
+                          .getPointInTimeRecoverySpecification()
+                          .setRecoveryPeriodInDays(21)));
+      // Its Lease cannot be renewed: the operator exits, and its container is restarted.
+      await().atMost(Duration.ofSeconds(50)).until(() -> pod.restarts() == 1);
+      // And a drift in AWS that no running operator has seen.
+      under
+          .outOfBand()
+          .updateContinuousBackups(
+              r ->
+                  r.tableName(drifted)
+                      .pointInTimeRecoverySpecification(s -> s.pointInTimeRecoveryEnabled(false)));
+      // The new container waits for the API server: live, not ready, not exiting.
+      PackagedOperator waiting = pod.current().awaitLive();
+      assertThat(waiting.get("/q/health/ready").statusCode()).isEqualTo(503);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> waiting.log().stream().anyMatch(line -> line.contains("waiting for it")));
+      pause(Duration.between(Instant.now(), down.plus(Duration.ofSeconds(60))));
+      Instant up = Instant.now();
+      apiServer.start();
+
+      Duration bound = Duration.ofSeconds(60);
+      changed.forEach(name -> policies.awaitReady(NAMESPACE, name, 2, bound));
+      await().atMost(bound).until(() -> enabled(drifted));
+      Duration backlog = Duration.between(up, Instant.now());
+      List<RequestRecord> writes = successfulUpdates(since(start));
+      System.out.printf(
+          "FAULTS R3: API server down 60 s; the operator exited %s after it went down (Lease"
+              + " lost) and was restarted %d time(s); backlog of %d spec changes and 1 drift"
+              + " processed %d ms after the API server was back (ready again); %d successful"
+              + " Updates%n",
+          pod.exits().stream().map(exit -> Duration.between(down, exit)).toList(),
+          pod.restarts(),
+          changed.size(),
+          backlog.toMillis(),
+          writes.size());
+
+      assertThat(pod.restarts()).as("restarts: no crash loop").isLessThanOrEqualTo(1);
+      assertThat(pod.current()).isSameAs(waiting);
+      assertThat(waiting.isAlive()).isTrue();
+      assertThat(writes.stream().map(r -> tableName(r.table())).collect(Collectors.toSet()))
+          .as("Updates only for the spec changes and the drift")
+          .isEqualTo(new TreeSet<>(outage.subList(0, 11)));
+      assertThat(writes).hasSize(changed.size() + 1);
+      for (ContinuousBackupsPolicy policy :
+          client
+              .resources(ContinuousBackupsPolicy.class)
+              .inNamespace(NAMESPACE)
+              .list()
+              .getItems()) {
+        String name = policy.getMetadata().getName();
+        assertThat(policy.getStatus().getObservedGeneration())
+            .as(name + ": observedGeneration")
+            .isEqualTo(policy.getMetadata().getGeneration());
+        assertThat(PolicyStatusBuilder.readyReason(policy.getStatus()))
+            .as(name + ": Ready")
+            .contains(io.pitr.operator.pitr.ConditionReason.InSync);
+      }
+    }
+  }
+
+  /**
+   * The operator moved to {@code apiServer}: its pod stopped, and a new one started there, whose
+   * container is restarted when it exits, as the kubelet does; once it holds the Lease.
+   */
+  private static RestartingPod restartingLeaderOn(StoppableApiServer apiServer) {
+    under.stopOperator();
+    RestartingPod pod = under.release().startRestarting(apiServer.url());
+    pod.current().awaitLive();
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .until(() -> pod.current().podName().equals(leaseHolder()));
+    pod.current().awaitReady();
+    return pod;
   }
 
   /**

@@ -101,6 +101,30 @@ public final class OperatorRelease implements AutoCloseable {
 
   /** Starts one pod of the operator Deployment; it may still be starting, or standing by. */
   public PackagedOperator startUnready() {
+    PodTemplate pod = podTemplate(admin.getConfiguration().getMasterUrl());
+    PackagedOperator started = pod.container(0);
+    pods.add(started);
+    return started;
+  }
+
+  /**
+   * Starts one pod of the operator Deployment, talking to the API server at {@code apiServerUrl},
+   * whose container is restarted whenever it exits, as the kubelet does. The caller closes it.
+   */
+  public RestartingPod startRestarting(String apiServerUrl) {
+    return new RestartingPod(podTemplate(apiServerUrl)::container);
+  }
+
+  /** What the kubelet starts each container of one new pod with. */
+  private record PodTemplate(
+      String podName, Map<String, String> environment, long memoryLimit, Path kubeconfig) {
+
+    PackagedOperator container(int restarts) {
+      return PackagedOperator.start(podName, restarts, environment, memoryLimit, kubeconfig);
+    }
+  }
+
+  private PodTemplate podTemplate(String apiServerUrl) {
     Deployment deployment = deployment();
     String podName = deployment.getMetadata().getName() + "-pod-" + (++podCount);
     Container container =
@@ -108,18 +132,13 @@ public final class OperatorRelease implements AutoCloseable {
             .filter(c -> OPERATOR_CONTAINER.equals(c.getName()))
             .findFirst()
             .orElseThrow(() -> new AssertionError("the chart's Deployment has no operator"));
-    Map<String, String> environment = environment(container, podName);
-    long memoryLimit =
+    return new PodTemplate(
+        podName,
+        environment(container, podName),
         Quantity.getAmountInBytes(container.getResources().getLimits().get("memory"))
-            .longValueExact();
-    PackagedOperator pod =
-        PackagedOperator.start(
-            podName,
-            environment,
-            memoryLimit,
-            kubeconfig(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()));
-    pods.add(pod);
-    return pod;
+            .longValueExact(),
+        kubeconfig(
+            deployment.getSpec().getTemplate().getSpec().getServiceAccountName(), apiServerUrl));
   }
 
   /** The container's environment as the kubelet would give it to the pod. */
@@ -155,7 +174,7 @@ public final class OperatorRelease implements AutoCloseable {
    * A kubeconfig with a token of the ServiceAccount, from the TokenRequest API as the kubelet gets
    * it for a pod: the operator authenticates as the chart's ServiceAccount.
    */
-  private Path kubeconfig(String serviceAccount) {
+  private Path kubeconfig(String serviceAccount, String apiServerUrl) {
     var request =
         admin
             .serviceAccounts()
@@ -186,8 +205,7 @@ public final class OperatorRelease implements AutoCloseable {
                       "name",
                       "test",
                       "cluster",
-                      Map.of(
-                          "server", config.getMasterUrl(), "certificate-authority-data", caData))),
+                      Map.of("server", apiServerUrl, "certificate-authority-data", caData))),
               "users",
               List.of(
                   Map.of(

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +62,20 @@ public final class PackagedOperator implements AutoCloseable {
    */
   static PackagedOperator start(
       String podName, Map<String, String> environment, long memoryLimitBytes, Path kubeconfig) {
+    return start(podName, 0, environment, memoryLimitBytes, kubeconfig);
+  }
+
+  /**
+   * Starts the container of pod {@code podName} again after {@code restarts} restarts, as the
+   * kubelet does when it has exited: same environment, same token; its log goes to a file of its
+   * own.
+   */
+  static PackagedOperator start(
+      String podName,
+      int restarts,
+      Map<String, String> environment,
+      long memoryLimitBytes,
+      Path kubeconfig) {
     if (!Files.isRegularFile(APPLICATION)) {
       throw new IllegalStateException(
           APPLICATION.toAbsolutePath() + " is missing: run the tests with ./mvnw verify");
@@ -85,7 +100,7 @@ public final class PackagedOperator implements AutoCloseable {
       env.put("HOME", workingDirectory.toString());
       env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
       env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-      Path logFile = LOGS.resolve(podName + ".log");
+      Path logFile = LOGS.resolve(podName + (restarts == 0 ? "" : "-restart-" + restarts) + ".log");
       say(podName, "starting the packaged operator: " + String.join(" ", builder.command()));
       say(podName, "environment: " + withoutSecrets(environment) + "; log: " + logFile);
       PackagedOperator operator =
@@ -107,6 +122,11 @@ public final class PackagedOperator implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Completes with the process's exit code when it has ended. */
+  public CompletableFuture<Integer> exit() {
+    return process.onExit().thenApply(Process::exitValue);
   }
 
   /** Waits until /q/health/ready answers 200, as the chart's readiness probe does. */
@@ -288,7 +308,7 @@ public final class PackagedOperator implements AutoCloseable {
     System.out.println("[" + podName + "] " + line);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
