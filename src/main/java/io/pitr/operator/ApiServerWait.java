@@ -29,18 +29,21 @@ final class ApiServerWait {
   static final Duration LONGEST_INTERVAL = Duration.ofSeconds(5);
   private static final Duration REMINDER = Duration.ofMinutes(1);
 
+  /** Waits between two questions. */
+  interface Pause {
+    /**
+     * @return true if the wait should end instead, the operator stopping
+     */
+    boolean stopsDuring(Duration interval);
+  }
+
   private final Supplier<Optional<String>> notReady;
-  private final Duration firstInterval;
-  private final Duration longestInterval;
 
   /**
    * @param notReady why the API server is not ready, or empty once it is
    */
-  ApiServerWait(
-      Supplier<Optional<String>> notReady, Duration firstInterval, Duration longestInterval) {
+  ApiServerWait(Supplier<Optional<String>> notReady) {
     this.notReady = notReady;
-    this.firstInterval = firstInterval;
-    this.longestInterval = longestInterval;
   }
 
   /**
@@ -60,18 +63,27 @@ final class ApiServerWait {
                     .withRequestTimeout((int) LONGEST_INTERVAL.toMillis())
                     .build())
             .build()) {
-      return new ApiServerWait(() -> readyz(probe), FIRST_INTERVAL, LONGEST_INTERVAL)
-          .await(client.getConfiguration().getMasterUrl(), stop);
+      return new ApiServerWait(() -> readyz(probe))
+          .await(client.getConfiguration().getMasterUrl(), interval -> stops(stop, interval));
+    }
+  }
+
+  private static boolean stops(CountDownLatch stop, Duration interval) {
+    try {
+      return stop.await(interval.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
     }
   }
 
   /**
-   * @return false if {@code stop} was counted down first
+   * @return false if {@code pause} said to stop first
    */
-  boolean await(String server, CountDownLatch stop) {
+  boolean await(String server, Pause pause) {
     long waitingSince = System.nanoTime();
     long remindedAt = waitingSince;
-    Duration interval = firstInterval;
+    Duration interval = FIRST_INTERVAL;
     int attempts = 0;
     for (Optional<String> why = notReady.get(); why.isPresent(); why = notReady.get()) {
       long now = System.nanoTime();
@@ -89,17 +101,12 @@ final class ApiServerWait {
       } else {
         LOG.debugf("The Kubernetes API server is not ready yet: %s", why.get());
       }
-      try {
-        if (stop.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
-          return false;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (pause.stopsDuring(interval)) {
         return false;
       }
       interval = interval.multipliedBy(2);
-      if (interval.compareTo(longestInterval) > 0) {
-        interval = longestInterval;
+      if (interval.compareTo(LONGEST_INTERVAL) > 0) {
+        interval = LONGEST_INTERVAL;
       }
     }
     if (attempts > 0) {

@@ -25,12 +25,18 @@ final class PatientOperator extends Operator {
 
   @Override
   public void start() {
-    if (!ApiServerWait.untilReady(getKubernetesClient(), stopping)) {
-      return;
-    }
     try {
-      super.start();
+      if (!ApiServerWait.untilReady(getKubernetesClient(), stopping)) {
+        return;
+      }
+      synchronized (this) {
+        // Not after a stop: the shutdown may have come while the server became ready.
+        if (stopping.getCount() > 0) {
+          super.start();
+        }
+      }
     } catch (RuntimeException e) {
+      // Started in the background: nobody else would see this, and the pod would never be ready.
       exit("The operator could not start", e);
     }
   }
@@ -38,12 +44,15 @@ final class PatientOperator extends Operator {
   @Override
   public void stop() {
     stopping.countDown();
-    super.stop();
+    synchronized (this) {
+      super.stop();
+    }
   }
 
   /**
    * Ends the process with status 1, so that Kubernetes restarts it, unless the JVM is already
-   * shutting down: then it ends by itself, and System.exit would wait for that forever.
+   * shutting down: then it ends by itself, and System.exit would wait for that forever. The exit
+   * runs on a thread of its own, so that no pool the shutdown waits for holds it.
    */
   static void exit(String why, Throwable cause) {
     if (jvmShuttingDown()) {
@@ -51,7 +60,7 @@ final class PatientOperator extends Operator {
       return;
     }
     LOG.errorf(cause, "%s: exiting", why);
-    System.exit(1);
+    new Thread(() -> System.exit(1), "exit").start();
   }
 
   /** Whether the JVM is running its shutdown hooks (new hooks are then refused). */
