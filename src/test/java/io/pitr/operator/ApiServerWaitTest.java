@@ -5,68 +5,64 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** How the operator waits for the Kubernetes API server before it starts. */
 class ApiServerWaitTest {
 
-  private static final Duration FIRST = Duration.ofMillis(5);
-  private static final Duration LONGEST = Duration.ofMillis(20);
+  private final List<Duration> pauses = new ArrayList<>();
 
   @Test
-  void waitsUntilTheServerIsReady() {
+  void asksAgainAtOneTwoFourThenEveryFiveSecondsUntilTheServerIsReady() {
     AtomicInteger asked = new AtomicInteger();
     ApiServerWait wait =
         new ApiServerWait(
-            () -> asked.incrementAndGet() <= 3 ? Optional.of("HTTP 503") : Optional.empty(),
-            FIRST,
-            LONGEST);
+            () -> asked.incrementAndGet() <= 6 ? Optional.of("HTTP 503") : Optional.empty());
 
-    assertThat(wait.await("https://api", new CountDownLatch(1))).isTrue();
-    assertThat(asked).hasValue(4);
+    assertThat(wait.await("https://api", this::pauseWithoutStopping)).isTrue();
+    assertThat(asked).hasValue(7);
+    assertThat(pauses)
+        .containsExactly(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5));
   }
 
   @Test
-  void aReadyServerIsAskedOnce() {
+  void aReadyServerIsAskedOnceAndNotWaitedFor() {
     AtomicInteger asked = new AtomicInteger();
     ApiServerWait wait =
         new ApiServerWait(
             () -> {
               asked.incrementAndGet();
               return Optional.empty();
-            },
-            FIRST,
-            LONGEST);
+            });
 
-    assertThat(wait.await("https://api", new CountDownLatch(1))).isTrue();
+    assertThat(wait.await("https://api", this::pauseWithoutStopping)).isTrue();
     assertThat(asked).hasValue(1);
+    assertThat(pauses).isEmpty();
   }
 
   @Test
-  void aStopEndsTheWaitWithoutStarting() throws Exception {
-    CountDownLatch asked = new CountDownLatch(3);
-    CountDownLatch stop = new CountDownLatch(1);
+  void aStopEndsTheWait() {
+    AtomicInteger asked = new AtomicInteger();
     ApiServerWait wait =
         new ApiServerWait(
             () -> {
-              asked.countDown();
+              asked.incrementAndGet();
               return Optional.of("ConnectException: Connection refused");
-            },
-            FIRST,
-            LONGEST);
+            });
 
-    CompletableFuture<Boolean> waiting =
-        CompletableFuture.supplyAsync(() -> wait.await("https://api", stop));
-    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(waiting).isNotDone();
-    stop.countDown();
-
-    assertThat(waiting.get(10, TimeUnit.SECONDS)).isFalse();
+    assertThat(wait.await("https://api", interval -> pauses.add(interval) && pauses.size() == 3))
+        .isFalse();
+    assertThat(asked).hasValue(3);
   }
 
   @Test
@@ -91,5 +87,10 @@ class ApiServerWaitTest {
         .isEmpty();
     assertThat(ApiServerWait.waitFor(new KubernetesClientException("unauthorized", 401, null)))
         .isEmpty();
+  }
+
+  private boolean pauseWithoutStopping(Duration interval) {
+    pauses.add(interval);
+    return false;
   }
 }

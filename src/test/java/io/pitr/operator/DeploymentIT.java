@@ -320,6 +320,37 @@ class DeploymentIT {
     }
   }
 
+  @Test
+  void aStartThatFailsOnceTheApiServerIsReadyEndsThePodWithItsReason() {
+    try (OperatorRelease leaseless =
+        OperatorRelease.install(
+            client,
+            "leaseless",
+            under.release().namespace(),
+            ChartValues.against(under.emulator().endpoint())
+                .region(SCOPE.region())
+                .watchNamespaces("deployment-leaseless")
+                .build())) {
+      // The Lease may be read, not taken.
+      client
+          .rbac()
+          .roles()
+          .inNamespace(under.release().namespace())
+          .withName("leaseless-pitr-operator-leader-election")
+          .edit(
+              role -> {
+                role.getRules().forEach(rule -> rule.setVerbs(List.of("get")));
+                return role;
+              });
+      PackagedOperator pod = leaseless.startUnready();
+
+      assertThat(pod.exit()).succeedsWithin(Duration.ofSeconds(60)).isEqualTo(1);
+      assertThat(pod.log())
+          .anyMatch(line -> line.contains("The operator could not start: exiting"))
+          .anyMatch(line -> line.contains("No permission to lease resource"));
+    }
+  }
+
   /** The values the suite's release is installed with, but for the default region. */
   private static Map<String, Object> values(String region) {
     return ChartValues.against(under.emulator().endpoint())

@@ -544,6 +544,7 @@ class FaultSuiteIT {
                           .setRecoveryPeriodInDays(21)));
       // Its Lease cannot be renewed: the operator exits, and its container is restarted.
       await().atMost(Duration.ofSeconds(50)).until(() -> pod.restarts() == 1);
+      RestartingPod.Exit exit = pod.exits().get(0);
       // And a drift in AWS that no running operator has seen.
       under
           .outOfBand()
@@ -557,26 +558,58 @@ class FaultSuiteIT {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> waiting.log().stream().anyMatch(line -> line.contains("waiting for it")));
-      pause(Duration.between(Instant.now(), down.plus(Duration.ofSeconds(60))));
-      Instant up = Instant.now();
+      Duration left = Duration.between(Instant.now(), down.plus(Duration.ofSeconds(60)));
+      pause(left.isNegative() ? Duration.ZERO : left);
       apiServer.start();
+      Instant up = Instant.now();
 
-      Duration bound = Duration.ofSeconds(60);
-      changed.forEach(name -> policies.awaitReady(NAMESPACE, name, 2, bound));
-      await().atMost(bound).until(() -> enabled(drifted));
+      // The backlog, within 60 s of the API server's return; status truthful meanwhile.
+      Instant deadline = up.plus(Duration.ofSeconds(60));
+      List<String> untruths = new ArrayList<>();
+      while (!changed.stream().allMatch(name -> readyForItsSpec(policies.get(NAMESPACE, name)))
+          && Instant.now().isBefore(deadline)) {
+        untruths.addAll(saidReadyBeforeTheirUpdate(changed, start));
+        pause(Duration.ofMillis(500));
+      }
       Duration backlog = Duration.between(up, Instant.now());
+      // A drift is seen at the policy's drift check: within one drift interval, as stretched for
+      // the number of policies at the drift share of the Describe budget.
+      int policyCount =
+          client
+              .resources(ContinuousBackupsPolicy.class)
+              .inNamespace(NAMESPACE)
+              .list()
+              .getItems()
+              .size();
+      Duration driftInterval =
+          Duration.ofMillis(
+                  Math.max(10_000, Math.round(policyCount / (DESCRIBES_PER_SECOND * 0.8) * 1000)))
+              .multipliedBy(11)
+              .dividedBy(10);
+      await().atMost(Duration.ofSeconds(60).plus(driftInterval)).until(() -> enabled(drifted));
+      Duration drift = Duration.between(up, Instant.now());
       List<RequestRecord> writes = successfulUpdates(since(start));
       System.out.printf(
-          "FAULTS R3: API server down 60 s; the operator exited %s after it went down (Lease"
-              + " lost) and was restarted %d time(s); backlog of %d spec changes and 1 drift"
-              + " processed %d ms after the API server was back (ready again); %d successful"
-              + " Updates%n",
-          pod.exits().stream().map(exit -> Duration.between(down, exit)).toList(),
+          "FAULTS R3: API server down 60 s; the operator exited %d ms after it went down (status"
+              + " %d) and was restarted %d time(s); %d spec changes processed %d ms after the API"
+              + " server was back (ready again), the drift corrected after %d ms (drift interval"
+              + " for %d policies: %d ms); %d successful Updates%n",
+          Duration.between(down, exit.at()).toMillis(),
+          exit.exitCode(),
           pod.restarts(),
           changed.size(),
           backlog.toMillis(),
+          drift.toMillis(),
+          policyCount,
+          driftInterval.toMillis(),
           writes.size());
 
+      assertThat(exit.exitCode()).isEqualTo(1);
+      assertThat(exit.container().log())
+          .as("it exited because it lost its Lease")
+          .anyMatch(line -> line.contains("Lost the leader election Lease"));
+      assertThat(backlog).isLessThan(Duration.ofSeconds(60));
+      assertThat(untruths).as("status told the truth throughout").isEmpty();
       assertThat(pod.restarts()).as("restarts: no crash loop").isLessThanOrEqualTo(1);
       assertThat(pod.current()).isSameAs(waiting);
       assertThat(waiting.isAlive()).isTrue();
@@ -601,6 +634,27 @@ class FaultSuiteIT {
     }
   }
 
+  /** Whether the policy says Ready for its current generation. */
+  private static boolean readyForItsSpec(ContinuousBackupsPolicy policy) {
+    return policy.getStatus() != null
+        && policy.getMetadata().getGeneration().equals(policy.getStatus().getObservedGeneration())
+        && PolicyStatusBuilder.ready(policy.getStatus())
+            .filter(c -> "True".equals(c.getStatus()))
+            .isPresent();
+  }
+
+  /** The policies that say Ready for their spec with no successful Update since {@code start}. */
+  private static List<String> saidReadyBeforeTheirUpdate(List<String> names, long start) {
+    return names.stream()
+        .filter(name -> readyForItsSpec(policies.get(NAMESPACE, name)))
+        .filter(
+            name ->
+                policies.requests(name, Operation.UPDATE_CONTINUOUS_BACKUPS).stream()
+                    .noneMatch(r -> r.sequence() > start && r.httpStatus() == 200))
+        .map(name -> name + " said Ready for its new spec before its Update")
+        .toList();
+  }
+
   /**
    * The operator moved to {@code apiServer}: its pod stopped, and a new one started there, whose
    * container is restarted when it exits, as the kubelet does; once it holds the Lease.
@@ -608,12 +662,17 @@ class FaultSuiteIT {
   private static RestartingPod restartingLeaderOn(StoppableApiServer apiServer) {
     under.stopOperator();
     RestartingPod pod = under.release().startRestarting(apiServer.url());
-    pod.current().awaitLive();
-    await()
-        .atMost(Duration.ofSeconds(40))
-        .until(() -> pod.current().podName().equals(leaseHolder()));
-    pod.current().awaitReady();
-    return pod;
+    try {
+      pod.current().awaitLive();
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .until(() -> pod.current().podName().equals(leaseHolder()));
+      pod.current().awaitReady();
+      return pod;
+    } catch (RuntimeException | AssertionError e) {
+      pod.close();
+      throw e;
+    }
   }
 
   /**

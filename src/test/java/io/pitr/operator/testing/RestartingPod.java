@@ -19,7 +19,17 @@ public final class RestartingPod implements AutoCloseable {
   static final Duration BACK_OFF_RESET = Duration.ofMinutes(10);
 
   private final IntFunction<PackagedOperator> container;
-  private final List<Instant> exits = new ArrayList<>();
+
+  /**
+   * A container that exited.
+   *
+   * @param container the container, with its log
+   * @param at when it exited
+   * @param exitCode its exit code
+   */
+  public record Exit(PackagedOperator container, Instant at, int exitCode) {}
+
+  private final List<Exit> exits = new ArrayList<>();
   private int restarts;
   private final Thread kubelet;
   private volatile PackagedOperator current;
@@ -46,8 +56,8 @@ public final class RestartingPod implements AutoCloseable {
     return restarts;
   }
 
-  /** When each container that exited did. */
-  public synchronized List<Instant> exits() {
+  /** The containers that exited, in order. */
+  public synchronized List<Exit> exits() {
     return List.copyOf(exits);
   }
 
@@ -62,7 +72,7 @@ public final class RestartingPod implements AutoCloseable {
       }
       Instant exited = Instant.now();
       synchronized (this) {
-        exits.add(exited);
+        exits.add(new Exit(running, exited, exitCode));
       }
       if (Duration.between(started, exited).compareTo(BACK_OFF_RESET) > 0) {
         backOff = FIRST_BACK_OFF;
