@@ -101,8 +101,7 @@ public final class OperatorRelease implements AutoCloseable {
 
   /** Starts one pod of the operator Deployment; it may still be starting, or standing by. */
   public PackagedOperator startUnready() {
-    PodTemplate pod = podTemplate(admin.getConfiguration().getMasterUrl());
-    PackagedOperator started = pod.container(0);
+    PackagedOperator started = podTemplate().container(0);
     pods.add(started);
     return started;
   }
@@ -115,8 +114,15 @@ public final class OperatorRelease implements AutoCloseable {
     return new RestartingPod(podTemplate(apiServerUrl)::container);
   }
 
-  /** What the kubelet starts each container of one new pod with. */
-  private record PodTemplate(
+  /**
+   * What the kubelet starts each container of one new pod with.
+   *
+   * @param podName the pod's name
+   * @param environment the container's environment, with its JVM options
+   * @param memoryLimit the container's memory limit, in bytes
+   * @param kubeconfig a kubeconfig with a token of the release's ServiceAccount
+   */
+  public record PodTemplate(
       String podName, Map<String, String> environment, long memoryLimit, Path kubeconfig) {
 
     PackagedOperator container(int restarts) {
@@ -124,14 +130,20 @@ public final class OperatorRelease implements AutoCloseable {
     }
   }
 
+  /** The image of the Deployment's operator container. */
+  public String image() {
+    return operatorContainer(deployment()).getImage();
+  }
+
+  /** One new pod of the operator Deployment, to be started by the caller. */
+  public PodTemplate podTemplate() {
+    return podTemplate(admin.getConfiguration().getMasterUrl());
+  }
+
   private PodTemplate podTemplate(String apiServerUrl) {
     Deployment deployment = deployment();
     String podName = deployment.getMetadata().getName() + "-pod-" + (++podCount);
-    Container container =
-        deployment.getSpec().getTemplate().getSpec().getContainers().stream()
-            .filter(c -> OPERATOR_CONTAINER.equals(c.getName()))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("the chart's Deployment has no operator"));
+    Container container = operatorContainer(deployment);
     return new PodTemplate(
         podName,
         environment(container, podName),
@@ -139,6 +151,13 @@ public final class OperatorRelease implements AutoCloseable {
             .longValueExact(),
         kubeconfig(
             deployment.getSpec().getTemplate().getSpec().getServiceAccountName(), apiServerUrl));
+  }
+
+  private static Container operatorContainer(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().stream()
+        .filter(c -> OPERATOR_CONTAINER.equals(c.getName()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("the chart's Deployment has no operator"));
   }
 
   /** The container's environment as the kubelet would give it to the pod. */

@@ -1,7 +1,5 @@
 package io.pitr.operator.testing;
 
-import static org.awaitility.Awaitility.await;
-
 import io.pitr.testing.ExternalCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,9 +7,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,23 +32,21 @@ public final class PackagedOperator implements AutoCloseable {
 
   private static final Path LOGS = Path.of("target", "operator-logs");
   private static final Duration STARTUP = Duration.ofSeconds(60);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String podName;
   private final Process process;
-  private final int port;
   private final Path logFile;
   private final Path workingDirectory;
   private final List<String> log = new ArrayList<>();
+  private final OperatorHttp http;
 
   private PackagedOperator(
       String podName, Process process, int port, Path logFile, Path workingDirectory) {
     this.podName = podName;
     this.process = process;
-    this.port = port;
     this.logFile = logFile;
     this.workingDirectory = workingDirectory;
+    this.http = new OperatorHttp(port, process, logFile);
   }
 
   /**
@@ -143,11 +136,7 @@ public final class PackagedOperator implements AutoCloseable {
 
   /** The HTTP status and body of a GET on the operator's HTTP port. */
   public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(5))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.get(path);
   }
 
   /** The operator's metrics, as Prometheus scrapes them from /q/metrics. */
@@ -257,19 +246,7 @@ public final class PackagedOperator implements AutoCloseable {
   }
 
   private void awaitStatus(String path, int status) {
-    await()
-        .atMost(STARTUP)
-        .pollInterval(Duration.ofMillis(100))
-        .failFast(
-            "the operator exited; its log: " + logFile.toAbsolutePath(), () -> !process.isAlive())
-        .until(
-            () -> {
-              try {
-                return get(path).statusCode() == status;
-              } catch (IOException notYet) {
-                return false;
-              }
-            });
+    http.awaitStatus(path, status, STARTUP);
   }
 
   /** Copies the operator's output to its log file, to this test's output and to {@link #log}. */
