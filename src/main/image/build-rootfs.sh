@@ -35,37 +35,45 @@ modules=java.base,java.compiler,java.desktop,java.logging,java.management,java.n
 modules+=,java.xml,jdk.attach,jdk.crypto.ec,jdk.httpserver,jdk.jcmd,jdk.management
 modules+=,jdk.naming.dns,jdk.unsupported,jdk.zipfs
 
-# Built again only when this script or the JDK changed.
+debs="${PITR_TOOLS_DIR:-$HOME/.cache/pitr-operator}/image-debs"
+mkdir -p "$debs"
+command -v apt-get >/dev/null 2>&1 || fail "apt-get is needed to download ${packages[*]} (Debian)"
+# The version apt would install now, so that updates (security fixes) reach the image.
+files=()
+for package in "${packages[@]}"; do
+  version=$(apt-cache show --no-all-versions "$package" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+  [ -n "$version" ] || fail "apt knows no package $package: on a fresh machine run 'apt-get update' first"
+  file=$(compgen -G "$debs/${package}_${version//:/%3a}_*.deb" | head -1 || true)
+  if [ -z "$file" ]; then
+    log "downloading $package $version"
+    # apt warns that root downloads unsandboxed: expected, and not worth a line in the build.
+    if ! (cd "$debs" && apt-get download -q "$package=$version" 2>&1 | { grep -v 'unsandboxed' || true; }) >&2; then
+      fail "could not download $package $version"
+    fi
+    file=$(compgen -G "$debs/${package}_${version//:/%3a}_*.deb" | head -1 || true)
+    [ -n "$file" ] || fail "could not download $package $version"
+  fi
+  files+=("$file")
+done
+
+# Built again only when this script, the JDK or a package changed.
 stamp="$out.stamp"
-want=$( { sha256sum "$0" | cut -d' ' -f1; echo "$java_home"; "$java_home/bin/java" -version 2>&1; } | sha256sum | cut -d' ' -f1)
+want=$( { sha256sum "$0" "${files[@]}" | cut -d' ' -f1; echo "$java_home"; "$java_home/bin/java" -version 2>&1; } | sha256sum | cut -d' ' -f1)
 if [ -d "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   log "$out is up to date"
   exit 0
 fi
 
-debs="${PITR_TOOLS_DIR:-$HOME/.cache/pitr-operator}/image-debs"
-mkdir -p "$debs"
-for package in "${packages[@]}"; do
-  if ! compgen -G "$debs/${package}_*.deb" >/dev/null; then
-    command -v apt-get >/dev/null 2>&1 || fail "apt-get is needed to download $package (Debian)"
-    log "downloading $package"
-    # apt warns that root downloads unsandboxed: expected, and not worth a line in the build.
-    (cd "$debs" && apt-get download -q "$package" 2>&1 | { grep -v 'unsandboxed' || true; }) >&2
-    compgen -G "$debs/${package}_*.deb" >/dev/null ||
-      fail "could not download $package: on a fresh machine run 'apt-get update' first"
-  fi
-done
-
+rm -f "$stamp"
 rm -rf "$out"
 mkdir -p "$out"
-for package in "${packages[@]}"; do
-  deb=$(ls "$debs/${package}"_*.deb | sort | tail -1)
-  dpkg-deb -x "$deb" "$out"
-  log "unpacked $(basename "$deb")"
+for file in "${files[@]}"; do
+  dpkg-deb -x "$file" "$out"
+  log "unpacked $(basename "$file")"
 done
 # Documentation, manual pages and the packages' maintainer data are not needed to run.
 rm -rf "$out/usr/share/doc" "$out/usr/share/lintian" "$out/usr/share/man" "$out/usr/share/locale" \
-  "$out/usr/share/gcc" "$out/usr/share/gdb" "$out/usr/lib/x86_64-linux-gnu/gconv"
+  "$out/usr/share/gcc" "$out/usr/share/gdb" "$out"/usr/lib/*/gconv
 
 # Mount points of a container runtime, for a read-only root filesystem.
 mkdir -p "$out/etc" "$out/tmp" "$out/deployments" "$out/proc" "$out/sys" "$out/dev"

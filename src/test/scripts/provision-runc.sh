@@ -30,7 +30,9 @@ command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 ||
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # apt warns that root downloads unsandboxed: expected, and not worth a line in the build.
-(cd "$work" && apt-get download -q runc 2>&1 | { grep -v 'unsandboxed' || true; }) >&2
+if ! (cd "$work" && apt-get download -q runc 2>&1 | { grep -v 'unsandboxed' || true; }) >&2; then
+  fail "could not download runc: on a fresh machine run 'apt-get update' first"
+fi
 deb=$(ls "$work"/runc_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "could not download runc: on a fresh machine run 'apt-get update' first"
 dpkg-deb -x "$deb" "$work/unpacked"

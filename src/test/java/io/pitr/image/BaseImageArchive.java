@@ -28,7 +28,10 @@ final class BaseImageArchive {
 
   private BaseImageArchive() {}
 
-  static void write(Path rootfs, Path archive) throws IOException {
+  /**
+   * @param architecture the OCI name of the files' architecture (amd64, arm64)
+   */
+  static void write(Path rootfs, Path archive, String architecture) throws IOException {
     if (!Files.isDirectory(rootfs)) {
       throw new IllegalStateException(rootfs + " is missing: see src/main/image/build-rootfs.sh");
     }
@@ -108,12 +111,19 @@ final class BaseImageArchive {
     return HexFormat.of().formatHex(sha256.digest());
   }
 
-  /** The permission bits, with the sticky bit of /tmp. */
+  /**
+   * The permission bits, the same on every machine whatever its umask: directories 755 (1777 if
+   * sticky, as /tmp), files 755 if executable and 644 if not, links 777.
+   */
   private static int mode(Path path) throws IOException {
     if (Files.isSymbolicLink(path)) {
       return 0777;
     }
-    return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      return (mode & 01000) != 0 ? 01777 : 0755;
+    }
+    return (mode & 0111) != 0 ? 0755 : 0644;
   }
 
   private static void addBytes(TarArchiveOutputStream out, String name, byte[] bytes)

@@ -7,6 +7,7 @@ import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
+import com.google.cloud.tools.jib.api.buildplan.Platform;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the operator's container image as an OCI image archive, with Jib and without a container
@@ -55,7 +57,8 @@ public final class OperatorImage {
     Path work = out.resolveSibling("image-work");
     Files.createDirectories(work);
     Path base = work.resolve("base.tar");
-    BaseImageArchive.write(rootfs, base);
+    String architecture = architecture();
+    BaseImageArchive.write(rootfs, base, architecture);
 
     JibContainer container =
         Jib.from("tar://" + base.toAbsolutePath())
@@ -70,6 +73,7 @@ public final class OperatorImage {
                     "LANG", "C.UTF-8"))
             .addExposedPort(Port.tcp(8080))
             .setLabels(labels(reference))
+            .setPlatforms(Set.of(new Platform(architecture, "linux")))
             .setFormat(ImageFormat.OCI)
             .containerize(
                 Containerizer.to(TarImage.at(out.toAbsolutePath()).named(reference))
@@ -84,6 +88,16 @@ public final class OperatorImage {
         out,
         Files.size(out) / 1_000_000,
         (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** The OCI name of this machine's architecture, that of the JDK and packages in the image. */
+  static String architecture() {
+    String arch = System.getProperty("os.arch");
+    return switch (arch) {
+      case "amd64", "x86_64" -> "amd64";
+      case "aarch64", "arm64" -> "arm64";
+      default -> throw new IllegalStateException("no image for the architecture " + arch);
+    };
   }
 
   /** The application's layers, as Quarkus's fast-jar packaging lays it out. */

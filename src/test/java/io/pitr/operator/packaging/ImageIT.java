@@ -14,6 +14,8 @@ import io.pitr.operator.testing.Policies;
 import io.pitr.operator.testing.RealKubeApiServer;
 import io.pitr.operator.testing.RuncContainer;
 import io.pitr.testing.ExternalCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Matcher;
@@ -35,6 +37,10 @@ class ImageIT {
 
   @Test
   void theImageRunsTheOperatorAsTheChartsContainer(KubernetesClient client) throws Exception {
+    assertThat(Files.getLastModifiedTime(OciImage.ARCHIVE))
+        .as("the image was built by this build (not skipped with -DskipImage)")
+        .isGreaterThanOrEqualTo(
+            Files.getLastModifiedTime(Path.of("target", "quarkus-app", "quarkus-run.jar")));
     OciImage image = OciImage.read(OciImage.ARCHIVE);
     CustomResourceDefinitions.installContinuousBackupsPolicy(client);
     try (DynamoDbEmulator emulator =
@@ -57,13 +63,7 @@ class ImageIT {
       OperatorRelease.PodTemplate pod = release.podTemplate();
 
       Instant started = Instant.now();
-      try (RuncContainer container =
-          RuncContainer.run(
-              pod.podName(),
-              OciImage.ARCHIVE,
-              pod.environment(),
-              pod.memoryLimit(),
-              pod.kubeconfig())) {
+      try (RuncContainer container = RuncContainer.run(OciImage.ARCHIVE, pod)) {
         container.awaitReady();
         Duration startup = Duration.between(started, Instant.now());
 
@@ -76,6 +76,9 @@ class ImageIT {
         // As the chart's securityContext asks, seen from this machine.
         assertThat(container.processStatus("Uid")).startsWith("185\t");
         assertThat(container.processStatus("Gid")).startsWith("185\t");
+        assertThat(image.user())
+            .as("the image's own user, for runtimes without one")
+            .isEqualTo("185:185");
         assertThat(container.processStatus("CapEff")).isEqualTo("0000000000000000");
         assertThat(container.processStatus("NoNewPrivs")).isEqualTo("1");
         assertThat(container.mounts())
@@ -83,8 +86,10 @@ class ImageIT {
             .anyMatch(
                 line -> line.split(" ")[4].equals("/") && line.split(" ")[5].startsWith("ro"));
         // With the chart's JVM options, sizing its heap by the container's memory limit.
+        String jvmOptions = pod.environment().get("JAVA_TOOL_OPTIONS");
+        assertThat(jvmOptions).contains("-XX:MaxRAMPercentage=70");
         assertThat(container.log())
-            .anyMatch(line -> line.contains("Picked up JAVA_TOOL_OPTIONS: -XX:+UseSerialGC"));
+            .anyMatch(line -> line.equals("Picked up JAVA_TOOL_OPTIONS: " + jvmOptions));
         ExternalCommand.Result flags = container.exec("/opt/java/bin/jcmd", "1", "VM.flags");
         assertThat(flags.exitCode()).as(flags.stdout() + flags.stderr()).isZero();
         Matcher heap = Pattern.compile("-XX:MaxHeapSize=(\\d+)").matcher(flags.stdout());
@@ -95,8 +100,8 @@ class ImageIT {
             .isBetween(pod.memoryLimit() * 65 / 100, pod.memoryLimit() * 71 / 100);
 
         System.out.printf(
-            "IMAGE: %s, %d MB compressed (layers %s bytes); ready %d ms after runc run; max heap"
-                + " %d MiB of a %d MiB limit%n",
+            "IMAGE: %s, %d MB compressed (layers %s bytes); ready %d ms after the archive was"
+                + " unpacked and run by runc on this machine; max heap %d MiB of a %d MiB limit%n",
             image.reference(),
             image.layerSizes().stream().mapToLong(Long::longValue).sum() / 1_000_000,
             image.layerSizes(),

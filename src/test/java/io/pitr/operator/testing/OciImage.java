@@ -68,9 +68,10 @@ public record OciImage(
     JsonNode manifest = json(blob(metadata, index.get("manifests").get(0).get("digest").asText()));
     List<String> layers = new ArrayList<>();
     manifest.get("layers").forEach(layer -> layers.add(layer.get("digest").asText()));
+    Path scratch = null;
     try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(archive))) {
       Map<String, Path> extracted = new HashMap<>();
-      Path scratch = Files.createTempDirectory("oci-layers-");
+      scratch = Files.createTempDirectory("oci-layers-");
       for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
         String digest = "sha256:" + entry.getName().substring(entry.getName().lastIndexOf('/') + 1);
         if (layers.contains(digest)) {
@@ -87,19 +88,41 @@ public record OciImage(
                     new BufferedInputStream(Files.newInputStream(extracted.get(layer)))))) {
           unpackLayer(in, rootfs);
         }
-        Files.delete(extracted.get(layer));
       }
-      Files.delete(scratch);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      if (scratch != null) {
+        try (var files = Files.list(scratch)) {
+          files.forEach(file -> file.toFile().delete());
+          Files.delete(scratch);
+        } catch (IOException e) {
+          System.out.println("could not delete " + scratch + ": " + e);
+        }
+      }
     }
   }
 
   private static void unpackLayer(TarArchiveInputStream in, Path rootfs) throws IOException {
     for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
       Path target = rootfs.resolve(entry.getName()).normalize();
+      String name = target.getFileName() == null ? "" : target.getFileName().toString();
       if (!target.startsWith(rootfs)) {
         throw new IOException("a layer entry outside the root: " + entry.getName());
+      }
+      // What the build's layers never hold, and this reader does not apply: refused, not guessed.
+      if (name.startsWith(".wh.")
+          || entry.isLink()
+          || entry.isCharacterDevice()
+          || entry.isBlockDevice()
+          || entry.isFIFO()) {
+        throw new IOException(
+            "unsupported layer entry (whiteout, hard link or device): " + entry.getName());
+      }
+      if (target.getParent() != null
+          && Files.exists(target.getParent())
+          && !target.getParent().toRealPath().startsWith(rootfs.toRealPath())) {
+        throw new IOException("a layer entry through a link out of the root: " + entry.getName());
       }
       if (entry.isDirectory()) {
         Files.createDirectories(target);

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -121,9 +122,22 @@ public final class OperatorRelease implements AutoCloseable {
    * @param environment the container's environment, with its JVM options
    * @param memoryLimit the container's memory limit, in bytes
    * @param kubeconfig a kubeconfig with a token of the release's ServiceAccount
+   * @param spec the pod's spec as the chart renders it (security contexts, volumes)
    */
   public record PodTemplate(
-      String podName, Map<String, String> environment, long memoryLimit, Path kubeconfig) {
+      String podName,
+      Map<String, String> environment,
+      long memoryLimit,
+      Path kubeconfig,
+      PodSpec spec) {
+
+    /** The operator container of {@link #spec}. */
+    public Container operator() {
+      return spec.getContainers().stream()
+          .filter(c -> OPERATOR_CONTAINER.equals(c.getName()))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("the chart's Deployment has no operator"));
+    }
 
     PackagedOperator container(int restarts) {
       return PackagedOperator.start(podName, restarts, environment, memoryLimit, kubeconfig);
@@ -150,7 +164,8 @@ public final class OperatorRelease implements AutoCloseable {
         Quantity.getAmountInBytes(container.getResources().getLimits().get("memory"))
             .longValueExact(),
         kubeconfig(
-            deployment.getSpec().getTemplate().getSpec().getServiceAccountName(), apiServerUrl));
+            deployment.getSpec().getTemplate().getSpec().getServiceAccountName(), apiServerUrl),
+        deployment.getSpec().getTemplate().getSpec());
   }
 
   private static Container operatorContainer(Deployment deployment) {

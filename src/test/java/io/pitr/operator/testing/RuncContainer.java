@@ -1,18 +1,25 @@
 package io.pitr.operator.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.pitr.testing.ExternalCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -52,23 +59,25 @@ public final class RuncContainer implements AutoCloseable {
   }
 
   /**
-   * Unpacks {@code archive} and runs it as container {@code id} with {@code environment} added to
-   * the image's, {@code kubeconfig} mounted read-only at /etc/pitr/kubeconfig (KUBECONFIG), and
-   * HTTP on a free port of this machine.
+   * Unpacks {@code archive} and runs it as the operator container of {@code pod}: with its
+   * environment added to the image's, its security contexts, its emptyDir volumes as tmpfs, its
+   * memory limit, its kubeconfig mounted read-only at /etc/pitr/kubeconfig (KUBECONFIG), and HTTP
+   * on a free port of this machine. Not applied: the seccomp profile (RuntimeDefault is
+   * containerd's; runc alone has none).
    */
-  public static RuncContainer run(
-      String id,
-      Path archive,
-      Map<String, String> environment,
-      long memoryLimitBytes,
-      Path kubeconfig) {
+  public static RuncContainer run(Path archive, OperatorRelease.PodTemplate pod) {
     if (!Files.isExecutable(RUNC)) {
       throw new IllegalStateException(
           RUNC
               + " is missing: run the tests with ./mvnw verify (src/test/scripts/provision-runc.sh)");
     }
+    if (ProcessHandle.current().info().user().map(u -> !u.equals("root")).orElse(true)) {
+      throw new IllegalStateException("runc runs containers for root only here: run as root");
+    }
+    String id = pod.podName();
+    Path directory = null;
     try {
-      Path directory = Files.createTempDirectory("runc-" + id + "-");
+      directory = Files.createTempDirectory("runc-" + id + "-");
       OciImage image = OciImage.read(archive);
       OciImage.unpack(archive, directory.resolve("rootfs"));
       int port = PackagedOperator.freePort();
@@ -78,27 +87,18 @@ public final class RuncContainer implements AutoCloseable {
             variable.substring(0, variable.indexOf('=')),
             variable.substring(variable.indexOf('=') + 1));
       }
-      env.putAll(environment);
+      env.putAll(pod.environment());
       env.put("HOSTNAME", id);
       env.put("KUBECONFIG", "/etc/pitr/kubeconfig");
       env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
       // Readable by the container's user, as the kubelet projects a ServiceAccount token (0644).
       Path readableKubeconfig = directory.resolve("kubeconfig");
-      Files.copy(kubeconfig, readableKubeconfig);
+      Files.copy(pod.kubeconfig(), readableKubeconfig);
       Files.setPosixFilePermissions(
-          readableKubeconfig, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      String[] user = image.user().split(":");
+          readableKubeconfig, PosixFilePermissions.fromString("rw-r--r--"));
       Files.writeString(
           directory.resolve("config.json"),
-          JSON.writeValueAsString(
-              spec(
-                  id,
-                  image,
-                  env,
-                  Integer.parseInt(user[0]),
-                  Integer.parseInt(user[1]),
-                  memoryLimitBytes,
-                  readableKubeconfig)));
+          JSON.writeValueAsString(spec(image, env, pod, readableKubeconfig)));
       Files.createDirectories(Path.of("target", "operator-logs"));
       Path logFile = Path.of("target", "operator-logs", id + ".log");
       Process process =
@@ -115,21 +115,48 @@ public final class RuncContainer implements AutoCloseable {
               .start();
       System.out.println("[" + id + "] runc run; log: " + logFile);
       return new RuncContainer(id, directory, process, port, logFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      if (directory != null) {
+        deleteRecursively(directory);
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw (RuntimeException) e;
     }
   }
 
-  /** The OCI runtime configuration of the chart's container. */
+  /** The OCI runtime configuration of the pod's operator container. */
   private static Map<String, Object> spec(
-      String id,
-      OciImage image,
-      Map<String, String> env,
-      int uid,
-      int gid,
-      long memoryLimitBytes,
-      Path kubeconfig) {
-    List<String> none = List.of();
+      OciImage image, Map<String, String> env, OperatorRelease.PodTemplate pod, Path kubeconfig) {
+    Container container = pod.operator();
+    PodSecurityContext podContext =
+        Objects.requireNonNullElseGet(pod.spec().getSecurityContext(), PodSecurityContext::new);
+    SecurityContext context =
+        Objects.requireNonNullElseGet(container.getSecurityContext(), SecurityContext::new);
+    String[] imageUser = (image.user() + ":" + image.user()).split(":");
+    long uid =
+        firstOf(context.getRunAsUser(), podContext.getRunAsUser(), Long.parseLong(imageUser[0]));
+    long gid =
+        firstOf(context.getRunAsGroup(), podContext.getRunAsGroup(), Long.parseLong(imageUser[1]));
+    boolean nonRoot =
+        Boolean.TRUE.equals(context.getRunAsNonRoot())
+            || Boolean.TRUE.equals(podContext.getRunAsNonRoot());
+    if (nonRoot && uid == 0) {
+      throw new AssertionError("runAsNonRoot, and the container would run as root");
+    }
+    List<String> capabilities =
+        context.getCapabilities() != null
+                && context.getCapabilities().getDrop() != null
+                && context.getCapabilities().getDrop().contains("ALL")
+            ? List.of()
+            : DEFAULT_CAPABILITIES;
+    if (context.getCapabilities() != null
+        && context.getCapabilities().getAdd() != null
+        && !context.getCapabilities().getAdd().isEmpty()) {
+      throw new AssertionError("added capabilities are not supported here");
+    }
+
     List<Map<String, Object>> mounts = new ArrayList<>();
     mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
     mounts.add(
@@ -154,47 +181,90 @@ public final class RuncContainer implements AutoCloseable {
             "cgroup",
             "cgroup",
             List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
-    // The chart's emptyDir on /tmp.
-    mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777")));
+    for (VolumeMount volumeMount : container.getVolumeMounts()) {
+      Volume volume =
+          pod.spec().getVolumes().stream()
+              .filter(v -> v.getName().equals(volumeMount.getName()))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no volume " + volumeMount.getName()));
+      if (volume.getEmptyDir() == null) {
+        throw new AssertionError("only emptyDir volumes are supported here: " + volume);
+      }
+      // An emptyDir, writable by the pod's user.
+      mounts.add(
+          mount(
+              volumeMount.getMountPath(),
+              "tmpfs",
+              "tmpfs",
+              List.of("nosuid", "nodev", "mode=1777")));
+    }
     mounts.add(
         mount("/etc/pitr/kubeconfig", "bind", kubeconfig.toString(), List.of("rbind", "ro")));
     return Map.of(
-        "ociVersion",
-        "1.0.2",
-        "hostname",
-        id,
+        "ociVersion", "1.0.2",
+        "hostname", pod.podName(),
         "root",
-        Map.of("path", "rootfs", "readonly", true),
+            Map.of(
+                "path",
+                "rootfs",
+                "readonly",
+                Boolean.TRUE.equals(context.getReadOnlyRootFilesystem())),
         "process",
-        Map.of(
-            "terminal", false,
-            "user", Map.of("uid", uid, "gid", gid),
-            "args", image.entrypoint(),
-            "env", env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
-            "cwd", image.workingDirectory(),
-            "noNewPrivileges", true,
-            "capabilities",
-                Map.of(
-                    "bounding", none,
-                    "effective", none,
-                    "permitted", none,
-                    "inheritable", none,
-                    "ambient", none)),
-        "mounts",
-        mounts,
+            Map.of(
+                "terminal", false,
+                "user", Map.of("uid", uid, "gid", gid),
+                "args", image.entrypoint(),
+                "env", env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
+                "cwd", image.workingDirectory(),
+                "noNewPrivileges", Boolean.FALSE.equals(context.getAllowPrivilegeEscalation()),
+                "capabilities",
+                    Map.of(
+                        "bounding", capabilities,
+                        "effective", capabilities,
+                        "permitted", capabilities,
+                        "inheritable", List.of(),
+                        "ambient", List.of())),
+        "mounts", mounts,
         "linux",
-        Map.of(
-            "namespaces",
-                List.of(
-                    Map.of("type", "pid"),
-                    Map.of("type", "ipc"),
-                    Map.of("type", "uts"),
-                    Map.of("type", "mount")),
-            "resources", Map.of("memory", Map.of("limit", memoryLimitBytes)),
-            "maskedPaths",
-                List.of("/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"),
-            "readonlyPaths",
-                List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")));
+            Map.of(
+                "namespaces",
+                    List.of(
+                        Map.of("type", "pid"),
+                        Map.of("type", "ipc"),
+                        Map.of("type", "uts"),
+                        Map.of("type", "mount")),
+                "resources",
+                    Map.of(
+                        "memory", Map.of("limit", pod.memoryLimit()),
+                        // No device but those runc always allows, as containerd does.
+                        "devices", List.of(Map.of("allow", false, "access", "rwm"))),
+                "maskedPaths",
+                    List.of("/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"),
+                "readonlyPaths",
+                    List.of(
+                        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")));
+  }
+
+  /** What containerd gives a container that drops none (its default set). */
+  private static final List<String> DEFAULT_CAPABILITIES =
+      List.of(
+          "CAP_CHOWN",
+          "CAP_DAC_OVERRIDE",
+          "CAP_FSETID",
+          "CAP_FOWNER",
+          "CAP_MKNOD",
+          "CAP_NET_RAW",
+          "CAP_SETGID",
+          "CAP_SETUID",
+          "CAP_SETFCAP",
+          "CAP_SETPCAP",
+          "CAP_NET_BIND_SERVICE",
+          "CAP_SYS_CHROOT",
+          "CAP_KILL",
+          "CAP_AUDIT_WRITE");
+
+  private static long firstOf(Long container, Long pod, long image) {
+    return container != null ? container : pod != null ? pod : image;
   }
 
   private static Map<String, Object> mount(
@@ -259,29 +329,36 @@ public final class RuncContainer implements AutoCloseable {
   @Override
   public void close() {
     String state = directory.resolve("state").toString();
-    ExternalCommand.run(
-        List.of(RUNC.toString(), "--root", state, "kill", id, "TERM"),
-        Map.of(),
-        Duration.ofSeconds(10));
     try {
+      runc(state, "kill", id, "TERM");
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        ExternalCommand.run(
-            List.of(RUNC.toString(), "--root", state, "kill", id, "KILL"),
-            Map.of(),
-            Duration.ofSeconds(10));
+        runc(state, "kill", id, "KILL");
         process.waitFor(10, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      System.out.println("[" + id + "] could not stop it: " + e);
+    } finally {
+      try {
+        runc(state, "delete", "--force", id);
+      } finally {
+        deleteRecursively(directory);
+      }
     }
-    ExternalCommand.run(
-        List.of(RUNC.toString(), "--root", state, "delete", "--force", id),
-        Map.of(),
-        Duration.ofSeconds(10));
+  }
+
+  private static void runc(String state, String... command) {
+    List<String> arguments = new ArrayList<>(List.of(RUNC.toString(), "--root", state));
+    arguments.addAll(List.of(command));
+    ExternalCommand.run(arguments, Map.of(), Duration.ofSeconds(10));
+  }
+
+  private static void deleteRecursively(Path directory) {
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {
-      System.out.println("[" + id + "] could not delete " + directory + ": " + e);
+      System.out.println("could not delete " + directory + ": " + e);
     }
   }
 }
