@@ -189,6 +189,9 @@ class DeploymentIT {
     under.emulator().createTable(SCOPE, "while-standing-by");
     policies.awaitReady(create(NAMESPACE, "while-standing-by", "while-standing-by", 7));
     assertThat(standby.metrics().sum("pitr_reconciles_total")).as("the standby waits").isZero();
+    // Ready while it stands by, so that it never holds up a rolling update.
+    standby.awaitReady();
+    assertThat(leaseHolder()).isEqualTo(leader.podName());
 
     PackagedOperator.Stopped stopped = leader.stop();
     under.adopt(standby);

@@ -2,6 +2,7 @@ package io.pitr.operator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -91,6 +93,23 @@ class PackagingIT {
         .containsExactlyInAnyOrder("team-a", "team-b");
     Deployment operator = deployment(objects, "pitr-operator");
     assertThat(operator.getSpec().getReplicas()).isEqualTo(2);
+    // Two replicas: a drain evicts one at a time, and they are spread where the cluster allows.
+    Map<String, String> podLabels = operator.getSpec().getSelector().getMatchLabels();
+    PodDisruptionBudget budget =
+        objects.stream()
+            .filter(o -> o instanceof PodDisruptionBudget)
+            .map(PodDisruptionBudget.class::cast)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no PodDisruptionBudget for two replicas"));
+    assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(podLabels);
+    assertThat(operator.getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
+        .extracting(c -> c.getTopologyKey(), c -> c.getWhenUnsatisfiable())
+        .containsExactly(
+            tuple("kubernetes.io/hostname", "ScheduleAnyway"),
+            tuple("topology.kubernetes.io/zone", "ScheduleAnyway"));
+    assertThat(operator.getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
+        .allSatisfy(c -> assertThat(c.getLabelSelector().getMatchLabels()).isEqualTo(podLabels));
     assertThat(operator.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo("registry.example.com/platform/pitr-operator:0.1.0-rc1");
     assertThat(deployment(objects, "pitr-operator-emulator")).isNotNull();
