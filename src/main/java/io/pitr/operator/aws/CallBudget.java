@@ -89,9 +89,13 @@ public final class CallBudget {
     held.keySet().removeIf(key -> key.endsWith("\n" + holder));
   }
 
-  /** How many slots are reserved and not yet used, for all regions. */
+  /**
+   * How many slots are reserved for callers still waiting for them, for all regions: slots whose
+   * time has passed are not counted, whether or not their holder came back.
+   */
   public int reserved() {
-    return held.size();
+    long now = nanoTime.getAsLong();
+    return (int) held.values().stream().filter(slot -> slot > now).count();
   }
 
   private Bucket newBucket() {

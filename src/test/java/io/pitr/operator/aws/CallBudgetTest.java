@@ -35,6 +35,19 @@ class CallBudgetTest {
   }
 
   @Test
+  void slotsWhoseTimeHasPassedAreNoLongerReservedEvenIfNobodyCameForThem() {
+    for (int caller = 0; caller < 5; caller++) {
+      budget.reserve("eu-west-1", "policy-" + caller);
+    }
+    advance(Duration.ofMillis(300));
+    assertThat(budget.reserved()).as("the slots at 375 and 500 ms").isEqualTo(2);
+
+    advance(Duration.ofSeconds(1));
+
+    assertThat(budget.reserved()).isZero();
+  }
+
+  @Test
   void askingAgainBeforeTheSlotReservesNothingMore() {
     budget.reserve("eu-west-1", "a");
     Optional<Duration> first = budget.reserve("eu-west-1", "b");
