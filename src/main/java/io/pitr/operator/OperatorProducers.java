@@ -23,6 +23,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -190,7 +191,11 @@ public class OperatorProducers {
         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
-        null,
+        // As the Java Operator SDK would choose it, but known, so that a stopping leader can give
+        // its Lease up (PatientOperator).
+        Optional.ofNullable(System.getenv("HOSTNAME"))
+            .filter(hostname -> !hostname.isBlank())
+            .orElseGet(() -> UUID.randomUUID().toString()),
         new LeaderCallbacks(
             () -> {},
             () ->

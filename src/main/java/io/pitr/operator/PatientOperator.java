@@ -1,7 +1,16 @@
 package io.pitr.operator;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.concurrent.CountDownLatch;
 import org.jboss.logging.Logger;
 
@@ -45,7 +54,51 @@ final class PatientOperator extends Operator {
   public void stop() {
     stopping.countDown();
     synchronized (this) {
+      Config client = getKubernetesClient().getConfiguration();
       super.stop();
+      releaseLease(client);
+    }
+  }
+
+  /**
+   * Gives the Lease up if this replica holds it, once it reconciles no more, so that a standby
+   * takes over at its next try (every 2 s) instead of when the Lease runs out (15 s): the Java
+   * Operator SDK 5.3.2 does not (its elector does not release on cancel). The update carries the
+   * Lease's resourceVersion, so a Lease another replica took meanwhile is left alone. The
+   * operator's own client may be closed by its stop: a short-lived one, without retries, does it.
+   */
+  private void releaseLease(Config client) {
+    LeaderElectionConfiguration election =
+        getConfigurationService().getLeaderElectionConfiguration().orElse(null);
+    if (election == null || election.getIdentity().isEmpty()) {
+      return;
+    }
+    String identity = election.getIdentity().get();
+    try (KubernetesClient kubernetes =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client)
+                    .withRequestRetryBackoffLimit(0)
+                    .withRequestTimeout(2_000)
+                    .build())
+            .build()) {
+      String namespace = election.getLeaseNamespace().orElse(kubernetes.getNamespace());
+      Lease lease =
+          kubernetes.leases().inNamespace(namespace).withName(election.getLeaseName()).get();
+      if (lease == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setAcquireTime(now);
+      lease.getSpec().setRenewTime(now);
+      kubernetes.resource(lease).update();
+      LOG.infof("Gave up the leader election Lease %s/%s", namespace, election.getLeaseName());
+    } catch (KubernetesClientException e) {
+      LOG.warnf(
+          "Could not give up the leader election Lease (a standby takes over when it runs out): %s",
+          e.getMessage());
     }
   }
 
