@@ -173,8 +173,10 @@ class FaultSuiteIT {
     assertThat(readySince(20, drifted))
         .as("untouched policies never left Ready: their lastTransitionTime did not move")
         .isEqualTo(readySince);
-    assertThat(describePeak).isLessThanOrEqualTo((int) DESCRIBES_PER_SECOND + 2);
-    assertThat(updatePeak).isLessThanOrEqualTo((int) UPDATES_PER_SECOND + 2);
+    // The operator sends at most the budget in any second (CallBudget's window); the emulator's
+    // clock reads arrivals, which network and scheduling jitter can put one call closer.
+    assertThat(describePeak).isLessThanOrEqualTo((int) DESCRIBES_PER_SECOND + 1);
+    assertThat(updatePeak).isLessThanOrEqualTo((int) UPDATES_PER_SECOND + 1);
     assertThat(writes)
         .as("one successful Update per spec change and per drift, no other")
         .hasSize(calledFor.size());
@@ -307,9 +309,9 @@ class FaultSuiteIT {
         .as("reconciliation threads were never all held by the failing region")
         .allSatisfy(took -> assertThat(took).isLessThan(Duration.ofSeconds(15)));
     assertThat(peakPerSecond(requests, Operation.DESCRIBE_CONTINUOUS_BACKUPS))
-        .isLessThanOrEqualTo((int) DESCRIBES_PER_SECOND + 2);
+        .isLessThanOrEqualTo((int) DESCRIBES_PER_SECOND + 1);
     assertThat(peakPerSecond(requests, Operation.UPDATE_CONTINUOUS_BACKUPS))
-        .isLessThanOrEqualTo((int) UPDATES_PER_SECOND + 2);
+        .isLessThanOrEqualTo((int) UPDATES_PER_SECOND + 1);
     assertThat(writes.stream().map(r -> tableName(r.table())).collect(Collectors.toSet()))
         .as("Updates only for the changed policies")
         .isEqualTo(changed.stream().map(FaultSuiteIT::table).collect(Collectors.toSet()));
