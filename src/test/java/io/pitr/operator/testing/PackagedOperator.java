@@ -234,6 +234,9 @@ public final class PackagedOperator implements AutoCloseable {
         say(podName, "could not keep its metrics: " + e);
       }
       stop();
+    } else {
+      // Killed, or ended by itself: stop() did not run.
+      deleteWorkingDirectory();
     }
   }
 
