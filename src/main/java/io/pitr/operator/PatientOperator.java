@@ -9,9 +9,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,6 +28,9 @@ import org.jboss.logging.Logger;
 final class PatientOperator extends Operator {
 
   private static final Logger LOG = Logger.getLogger(PatientOperator.class);
+
+  /** How long a stop waits for reconciliations to end before it gives the Lease up. */
+  private static final Duration RECONCILIATIONS_END = Duration.ofSeconds(5);
 
   private final CountDownLatch stopping = new CountDownLatch(1);
 
@@ -55,9 +61,35 @@ final class PatientOperator extends Operator {
     stopping.countDown();
     synchronized (this) {
       Config client = getKubernetesClient().getConfiguration();
+      ExecutorService reconciling =
+          getConfigurationService().getExecutorServiceManager().reconcileExecutorService();
       super.stop();
-      releaseLease(client);
+      if (finished(reconciling)) {
+        releaseLease(client);
+      }
     }
+  }
+
+  /**
+   * Whether every reconciliation has ended (the stop interrupts them; an AWS call ends within its
+   * timeout): only then may a standby take over at once, or it could repeat a call still in flight.
+   */
+  private static boolean finished(ExecutorService reconciling) {
+    if (reconciling == null) {
+      return true; // never started
+    }
+    try {
+      if (reconciling.awaitTermination(RECONCILIATIONS_END.toMillis(), TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.warnf(
+        "Reconciliations still running %s after the stop: keeping the leader election Lease until"
+            + " it runs out",
+        RECONCILIATIONS_END);
+    return false;
   }
 
   /**
