@@ -16,7 +16,7 @@ set -euo pipefail
 kube_version="1.36.3"
 etcd_version="3.6.8"
 coredns_version="1.14.7"
-packages=(containerd containernetworking-plugins nftables)
+packages=(containerd runc containernetworking-plugins nftables)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -55,13 +55,15 @@ rm -rf "$staging"
 mkdir -p "$staging/debs" "$staging/root" "$staging/bin"
 trap 'rm -rf "$staging"' EXIT
 
-# The packages and every package they depend on that the host lacks (on a typical Debian machine:
-# runc, libnftables1 and libnftnl11 beside the three asked for).
+# The packages themselves (even where the host has them installed: their files are what runs), and
+# every package they depend on that the host lacks (on a typical Debian machine: libnftables1,
+# libnftnl11 and iptables' libraries).
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
   --no-replaces --no-enhances "${packages[@]}" 2>/dev/null | grep -E '^[a-z0-9]' | sort -u) ||
   fail "apt-cache does not know ${packages[*]}: on a fresh machine run 'apt-get update' first"
-wanted=()
+wanted=("${packages[@]}")
 for package in $closure; do
+  case " ${packages[*]} " in *" $package "*) continue ;; esac
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || wanted+=("$package")
 done
 log "downloading ${wanted[*]}"
@@ -80,7 +82,7 @@ done
 
 export CGO_ENABLED=0
 log "building pause"
-(cd "$here/pause" && GOFLAGS=-mod=mod GO111MODULE=off go build -trimpath -ldflags "-s -w" -o "$staging/bin/pause" main.go) ||
+(cd "$here/pause" && go build -trimpath -ldflags "-s -w" -o "$staging/bin/pause" main.go) ||
   fail "building pause failed (see the go output above)"
 
 log "building CoreDNS v$coredns_version (first run only)"

@@ -158,7 +158,10 @@ fi
 
 mkdir -p "$target"
 for binary in "${missing[@]}"; do
-  "$staging/$binary" --version >&2
+  case "$binary" in
+    kubectl) "$staging/kubectl" version --client >&2 ;; # kubectl has no --version
+    *) "$staging/$binary" --version >&2 ;;
+  esac
   mv -f "$staging/$binary" "$target/$binary"
 done
 log "installed ${missing[*]} for Kubernetes $kube_version into $target in $(($(date +%s) - started)) s"
