@@ -32,7 +32,7 @@ etcd_peer_port=23801
 
 here=$(cd "$(dirname "$0")" && pwd)
 tools="${PITR_TOOLS_DIR:-$HOME/.cache/pitr-operator}/cluster"
-kube="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/$(cat "$tools/kube-version" 2>/dev/null)-linux-amd64"
+kube="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/$(cat "$tools/kube-version" 2>/dev/null || true)-linux-amd64"
 root="$tools/root"
 export PATH="$tools/bin:$kube:$root/usr/bin:$root/usr/sbin:$PATH"
 export LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -253,9 +253,13 @@ EOF
   }
 }
 EOF
+  # The values the kubelet wants (its setupKernelTunables).
   printf '1\n' >"$S/fake-sysctl/vm.overcommit_memory"
+  printf '0\n' >"$S/fake-sysctl/vm.panic_on_oom"
   printf '10\n' >"$S/fake-sysctl/kernel.panic"
   printf '1\n' >"$S/fake-sysctl/kernel.panic_on_oops"
+  printf '1000000\n' >"$S/fake-sysctl/kernel.keys.root_maxkeys"
+  printf '25000000\n' >"$S/fake-sysctl/kernel.keys.root_maxbytes"
 }
 
 background() { # name, command...: started with its output in logs/NAME.log, its PID in pids/NAME
@@ -424,7 +428,7 @@ stop_cluster() {
   end kube-proxy
   local family
   for family in ip ip6; do
-    if nft list table "$family" kube-proxy >/dev/null 2>&1; then nft delete table "$family" kube-proxy; fi
+    if nft list table "$family" kube-proxy >/dev/null 2>&1; then nft delete table "$family" kube-proxy || true; fi
   done
   end kube-apiserver
   end etcd
@@ -439,8 +443,8 @@ stop_cluster() {
   fi
   # The namespace's last process: its mounts, pinned network namespaces and veths go with it.
   end node-ns
-  if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge"; fi
-  if nft list table inet "$guard" >/dev/null 2>&1; then nft delete table inet "$guard"; fi
+  if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge" || true; fi
+  if nft list table inet "$guard" >/dev/null 2>&1; then nft delete table inet "$guard" || true; fi
   local dir hierarchy top
   if [ -f "$S/made-dirs" ]; then
     while read -r dir; do rmdir "$dir" 2>/dev/null || true; done <"$S/made-dirs"
@@ -454,6 +458,8 @@ stop_cluster() {
 
 stop() {
   [ -f "$S/host-before" ] || fail "$S holds no cluster"
+  # A second Ctrl-C must not leave the cluster half stopped and the host unchecked.
+  trap '' INT
   stop_cluster
   # Mount-point directories and shims may take a moment to go after their last process.
   local i

@@ -16,10 +16,11 @@ mount -n -t tmpfs -o mode=0755 pitr-cluster-run-mount /run/mount           # lib
 mount -n -t tmpfs -o mode=0755 pitr-cluster-var-lib-kubelet /var/lib/kubelet # the kubelet's fixed plugin sockets
 mount -n --bind "$S/var-lib-cni" /var/lib/cni                              # libcni's cache
 mount -n --bind "$S/var-log-containers" /var/log/containers                # the kubelet's fixed log links
-# The kubelet sets these three when they differ from what it wants: here it finds them so.
-mount -n --bind "$S/fake-sysctl/vm.overcommit_memory" /proc/sys/vm/overcommit_memory
-mount -n --bind "$S/fake-sysctl/kernel.panic" /proc/sys/kernel/panic
-mount -n --bind "$S/fake-sysctl/kernel.panic_on_oops" /proc/sys/kernel/panic_on_oops
+# The kubelet sets these six kernel settings when they differ from what it wants: here it finds
+# them so (cluster.sh writes the files).
+for setting in vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes; do
+  mount -n --bind "$S/fake-sysctl/$(echo "$setting" | tr / .)" "/proc/sys/$setting"
+done
 ln -s "$S/containerd/containerd.sock" /run/containerd/containerd.sock # where cAdvisor looks for containerd
 touch "$S/node-ns-ready"
 exec sleep infinity

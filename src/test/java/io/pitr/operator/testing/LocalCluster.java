@@ -69,12 +69,15 @@ public final class LocalCluster implements AutoCloseable {
       ExternalCommand.Result started =
           script("start", directory.resolve("state").toString(), pause.toString());
       if (started.exitCode() != 0) {
+        // The failed start took down what it started; stop checks the host as after any run.
+        ExternalCommand.Result stopped = script("stop", directory.resolve("state").toString());
         copyLogs(directory.resolve("state"), name);
         throw new IllegalStateException(
             "The test cluster did not start (logs in target/cluster-logs/"
                 + name
                 + "):\n"
-                + started.stderr());
+                + started.stderr()
+                + stopped.stderr());
       }
       return new LocalCluster(
           name, directory, Path.of(started.stdout().strip().lines().reduce((a, b) -> b).get()));
