@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -127,7 +126,7 @@ final class PatientOperator extends Operator {
       lease.getSpec().setRenewTime(now);
       kubernetes.resource(lease).update();
       LOG.infof("Gave up the leader election Lease %s/%s", namespace, election.getLeaseName());
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) { // the API server's refusal, or a Lease of an unexpected shape
       LOG.warnf(
           "Could not give up the leader election Lease (a standby takes over when it runs out): %s",
           e.getMessage());

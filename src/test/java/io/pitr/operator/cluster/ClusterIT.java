@@ -128,6 +128,9 @@ class ClusterIT {
         "emulator.enabled=true",
         "--set",
         "emulator.tables={" + String.join(",", TABLES) + "}",
+        // Imported, never pulled: the node would try the registry from this machine's network.
+        "--set",
+        "image.pullPolicy=Never",
         "--wait",
         "--timeout",
         "4m");
@@ -166,7 +169,8 @@ class ClusterIT {
   void anUpgradeRollsThePodAndTheRestartWritesNothing() throws Exception {
     try (RemoteEmulator emulator = chartEmulator()) {
       emulator.resetCalls();
-      String before = awaitReadyPods(OPERATOR, 1).get(0).getMetadata().getName();
+      Pod old = awaitReadyPods(OPERATOR, 1).get(0);
+      String before = name(old);
       helmOk(
           "upgrade",
           HelmChart.RELEASE,
@@ -188,7 +192,7 @@ class ClusterIT {
               .get(0);
       assertThat(after.getMetadata().getAnnotations().get("checksum/config"))
           .as("the changed value rolled the pod through its configuration checksum")
-          .isNotNull();
+          .isNotEqualTo(old.getMetadata().getAnnotations().get("checksum/config"));
       // The new pod leads, has reconciled every policy, and wrote neither AWS nor status.
       awaitLeaderAmong(List.of(after));
       assertReconciledWithoutWriting(after, emulator);
@@ -452,6 +456,15 @@ class ClusterIT {
             "        PITR_AWS_ACCOUNT_ID: \"000000000000\"",
             "        AWS_ACCESS_KEY_ID: " + ChartValues.OPERATOR_ACCESS_KEY,
             "        AWS_SECRET_ACCESS_KEY: test",
+            "  - patch: |-",
+            "      apiVersion: apps/v1",
+            "      kind: Deployment",
+            "      metadata: {name: pitr-operator, namespace: " + SYSTEM + "}",
+            "      spec:",
+            "        template:",
+            "          spec:",
+            "            containers:",
+            "              - {name: operator, imagePullPolicy: Never}",
             ""));
     return overlay;
   }

@@ -115,6 +115,8 @@ public final class LocalClusterRun {
             "emulator.tables={" + String.join(",", TABLES) + "}",
             "--set",
             "driftInterval=1m",
+            "--set",
+            "image.pullPolicy=Never",
             "--wait",
             "--timeout",
             "4m"));
