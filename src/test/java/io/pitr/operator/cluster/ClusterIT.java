@@ -303,11 +303,76 @@ class ClusterIT {
 
   @Test
   @Order(5)
-  void uninstallingTheChartLeavesThePoliciesAndTheCrd() {
-    helmOk("uninstall", HelmChart.RELEASE, "--namespace", SYSTEM, "--wait", "--timeout", "2m");
-    await()
-        .atMost(Duration.ofMinutes(1))
-        .until(() -> pods(OPERATOR).isEmpty() && pods(EMULATOR).isEmpty());
+  void uninstallingTheChartWritesNothingAndLeavesThePoliciesAndTheCrd() throws Exception {
+    // The chart's emulator goes with the release: to see the tables after the uninstall, the
+    // release is first pointed at an emulator on this machine holding what the operator set.
+    Scope scope = new Scope("000000000000", REGION);
+    try (DynamoDbEmulator emulator =
+            DynamoDbEmulator.start(
+                EmulatorSettings.builder()
+                    .host(LocalCluster.NODE_ADDRESS)
+                    .port(0)
+                    .accountId(scope.accountId())
+                    .defaultRegion(REGION)
+                    .build());
+        RemoteEmulator tables = new RemoteEmulator(emulator.endpoint(), REGION)) {
+      TABLES.forEach(table -> emulator.createTable(scope, table));
+      tables.setPitr("orders", true, 21);
+      tables.setPitr("payments", true, 35);
+      helmOk(
+          "upgrade",
+          HelmChart.RELEASE,
+          HelmChart.CHART.toString(),
+          "--namespace",
+          SYSTEM,
+          "--reuse-values",
+          "--set",
+          "replicas=1,emulator.enabled=false,aws.region="
+              + REGION
+              + ",aws.accountId="
+              + scope.accountId(),
+          "--set",
+          "aws.endpointOverride=" + emulator.endpoint(),
+          "--set",
+          "extraEnv[0].name=AWS_ACCESS_KEY_ID,extraEnv[0].value=" + ChartValues.OPERATOR_ACCESS_KEY,
+          "--set",
+          "extraEnv[1].name=AWS_SECRET_ACCESS_KEY,extraEnv[1].value=test",
+          "--wait",
+          "--timeout",
+          "4m");
+      Pod operator =
+          await()
+              .atMost(Duration.ofMinutes(2))
+              .until(
+                  () -> readyPods(OPERATOR), pods -> pods.size() == 1 && pods(EMULATOR).isEmpty())
+              .get(0);
+      awaitLeaderAmong(List.of(operator));
+      Policies seen = new Policies(client, emulator);
+      assertThat(seen.calls(Operation.UPDATE_CONTINUOUS_BACKUPS))
+          .as("the upgrade's restart wrote nothing")
+          .isZero();
+      // It works against this emulator: a change is one Update.
+      policies.edit(
+          TEAM,
+          "orders",
+          policy ->
+              policy.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(20));
+      policies.awaitReady(TEAM, "orders", 3);
+      assertThat(seen.calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isOne();
+
+      helmOk("uninstall", HelmChart.RELEASE, "--namespace", SYSTEM, "--wait", "--timeout", "2m");
+      await().atMost(Duration.ofMinutes(1)).until(() -> pods(OPERATOR).isEmpty());
+      assertThat(seen.calls(Operation.UPDATE_CONTINUOUS_BACKUPS))
+          .as("the uninstall wrote nothing")
+          .isOne();
+      assertThat(pitrStatus(tables, "orders")).isEqualTo("ENABLED");
+      assertThat(tables.describe("orders").pointInTimeRecoveryDescription().recoveryPeriodInDays())
+          .isEqualTo(20);
+      assertThat(pitrStatus(tables, "payments"))
+          .as("Disable applies to a deleted policy only")
+          .isEqualTo("ENABLED");
+      assertThat(pitrStatus(tables, "scratch.events-v2")).isEqualTo("DISABLED");
+    }
     assertThat(
             client
                 .apiextensions()

@@ -63,6 +63,18 @@ public final class RemoteEmulator implements AutoCloseable {
         .continuousBackupsDescription();
   }
 
+  /**
+   * Sets {@code table}'s PITR as someone other than the operator would (an access key of its own).
+   */
+  public void setPitr(String table, boolean enabled, Integer days) {
+    dynamoDb.updateContinuousBackups(
+        request ->
+            request
+                .tableName(table)
+                .pointInTimeRecoverySpecification(
+                    pitr -> pitr.pointInTimeRecoveryEnabled(enabled).recoveryPeriodInDays(days)));
+  }
+
   @Override
   public void close() {
     dynamoDb.close();
