@@ -52,6 +52,7 @@ class ClusterIT {
   static final String SYSTEM = "pitr-system";
   static final String TEAM = "team-a";
   static final String REGION = "us-east-1";
+  static final String ACCOUNT = "000000000000";
   static final String OPERATOR = "app.kubernetes.io/component=operator";
   static final String EMULATOR = "app.kubernetes.io/component=dynamodb-emulator";
   static final String CONTROLLER = "continuousbackupspolicy";
@@ -306,17 +307,8 @@ class ClusterIT {
   void uninstallingTheChartWritesNothingAndLeavesThePoliciesAndTheCrd() throws Exception {
     // The chart's emulator goes with the release: to see the tables after the uninstall, the
     // release is first pointed at an emulator on this machine holding what the operator set.
-    Scope scope = new Scope("000000000000", REGION);
-    try (DynamoDbEmulator emulator =
-            DynamoDbEmulator.start(
-                EmulatorSettings.builder()
-                    .host(LocalCluster.NODE_ADDRESS)
-                    .port(0)
-                    .accountId(scope.accountId())
-                    .defaultRegion(REGION)
-                    .build());
+    try (DynamoDbEmulator emulator = emulatorOnThisMachine();
         RemoteEmulator tables = new RemoteEmulator(emulator.endpoint(), REGION)) {
-      TABLES.forEach(table -> emulator.createTable(scope, table));
       tables.setPitr("orders", true, 21);
       tables.setPitr("payments", true, 35);
       helmOk(
@@ -327,10 +319,7 @@ class ClusterIT {
           SYSTEM,
           "--reuse-values",
           "--set",
-          "replicas=1,emulator.enabled=false,aws.region="
-              + REGION
-              + ",aws.accountId="
-              + scope.accountId(),
+          "replicas=1,emulator.enabled=false,aws.region=" + REGION + ",aws.accountId=" + ACCOUNT,
           "--set",
           "aws.endpointOverride=" + emulator.endpoint(),
           "--set",
@@ -402,17 +391,8 @@ class ClusterIT {
   @Test
   @Order(6)
   void deployAppliedWithKustomizeDoesWhatTheChartDoes() throws Exception {
-    Scope scope = new Scope("000000000000", REGION);
-    try (DynamoDbEmulator emulator =
-            DynamoDbEmulator.start(
-                EmulatorSettings.builder()
-                    .host(LocalCluster.NODE_ADDRESS)
-                    .port(0)
-                    .accountId(scope.accountId())
-                    .defaultRegion(REGION)
-                    .build());
+    try (DynamoDbEmulator emulator = emulatorOnThisMachine();
         RemoteEmulator tables = new RemoteEmulator(emulator.endpoint(), REGION)) {
-      TABLES.forEach(table -> emulator.createTable(scope, table));
       Policies seen = new Policies(client, emulator);
       kubectlOk("apply", "--kustomize", kustomization(emulator.endpoint()).toString());
       awaitReadyPods(OPERATOR, 1);
@@ -448,6 +428,20 @@ class ClusterIT {
           .isEqualTo(updates);
       assertThat(pitrStatus(tables, "scratch.events-v2")).isEqualTo("DISABLED");
     }
+  }
+
+  /** The project's emulator on the node's address (pods reach it), with the examples' tables. */
+  private static DynamoDbEmulator emulatorOnThisMachine() {
+    DynamoDbEmulator emulator =
+        DynamoDbEmulator.start(
+            EmulatorSettings.builder()
+                .host(LocalCluster.NODE_ADDRESS)
+                .port(0)
+                .accountId(ACCOUNT)
+                .defaultRegion(REGION)
+                .build());
+    TABLES.forEach(table -> emulator.createTable(new Scope(ACCOUNT, REGION), table));
+    return emulator;
   }
 
   private static String pitrStatus(RemoteEmulator tables, String table) {
@@ -518,7 +512,7 @@ class ClusterIT {
             "      data:",
             "        PITR_AWS_ENDPOINT_OVERRIDE: \"" + emulator + "\"",
             "        PITR_AWS_REGION: " + REGION,
-            "        PITR_AWS_ACCOUNT_ID: \"000000000000\"",
+            "        PITR_AWS_ACCOUNT_ID: \"" + ACCOUNT + "\"",
             "        AWS_ACCESS_KEY_ID: " + ChartValues.OPERATOR_ACCESS_KEY,
             "        AWS_SECRET_ACCESS_KEY: test",
             "  - patch: |-",
