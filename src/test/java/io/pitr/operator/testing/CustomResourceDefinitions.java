@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Finds the project's CRD files and installs them as a user would. */
@@ -20,6 +21,12 @@ public final class CustomResourceDefinitions {
   public static final String CONTINUOUS_BACKUPS_POLICY =
       "continuousbackupspolicies.dynamodb.pitr.io";
 
+  public static final String DYNAMODB_ACCOUNT_BINDING = "dynamodbaccountbindings.dynamodb.pitr.io";
+
+  /** Every CRD the project ships. */
+  public static final List<String> ALL =
+      List.of(CONTINUOUS_BACKUPS_POLICY, DYNAMODB_ACCOUNT_BINDING);
+
   private static final Duration ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
 
   private CustomResourceDefinitions() {}
@@ -27,6 +34,11 @@ public final class CustomResourceDefinitions {
   /** Installs the ContinuousBackupsPolicy CRD users apply (crds/) and waits until it is served. */
   public static CustomResourceDefinition installContinuousBackupsPolicy(KubernetesClient client) {
     return install(client, committedFile(CONTINUOUS_BACKUPS_POLICY));
+  }
+
+  /** Installs the DynamoDbAccountBinding CRD users apply (crds/) and waits until it is served. */
+  public static CustomResourceDefinition installDynamoDbAccountBinding(KubernetesClient client) {
+    return install(client, committedFile(DYNAMODB_ACCOUNT_BINDING));
   }
 
   /** Creates the namespace if it does not exist yet. */

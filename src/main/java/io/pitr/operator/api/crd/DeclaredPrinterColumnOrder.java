@@ -7,30 +7,36 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Build-time CRD post-processor (quarkus.operator-sdk.crd.post-processor): puts the printer columns
- * in the order they are declared on {@link ContinuousBackupsPolicy}. Fabric8's generator sorts them
- * by JSON path, and kubectl shows them in CRD order, which would put Age first.
+ * in the order they are declared on the resource class ({@link ContinuousBackupsPolicy}, {@link
+ * DynamoDbAccountBinding}). Fabric8's generator sorts them by JSON path, and kubectl shows them in
+ * CRD order, which would put Age first.
  */
 public class DeclaredPrinterColumnOrder implements CRDPostProcessor {
 
+  private static final List<Class<?>> RESOURCES =
+      List.of(ContinuousBackupsPolicy.class, DynamoDbAccountBinding.class);
+
   @Override
   public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
-    if (!(crd instanceof CustomResourceDefinition definition)
-        || !definition
-            .getSpec()
-            .getNames()
-            .getKind()
-            .equals(kindOf(ContinuousBackupsPolicy.class))) {
+    if (!(crd instanceof CustomResourceDefinition definition)) {
+      return crd;
+    }
+    String kind = definition.getSpec().getNames().getKind();
+    Optional<Class<?>> resource =
+        RESOURCES.stream().filter(type -> type.getSimpleName().equals(kind)).findFirst();
+    if (resource.isEmpty()) {
       return crd;
     }
     List<String> declared =
-        Arrays.stream(
-                ContinuousBackupsPolicy.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+        Arrays.stream(resource.get().getAnnotationsByType(AdditionalPrinterColumn.class))
             .map(AdditionalPrinterColumn::name)
             .toList();
     for (CustomResourceDefinitionVersion version : definition.getSpec().getVersions()) {
@@ -45,9 +51,5 @@ public class DeclaredPrinterColumnOrder implements CRDPostProcessor {
   private static int rank(List<String> declared, String name) {
     int index = declared.indexOf(name);
     return index < 0 ? Integer.MAX_VALUE : index;
-  }
-
-  private static String kindOf(Class<?> type) {
-    return type.getSimpleName();
   }
 }

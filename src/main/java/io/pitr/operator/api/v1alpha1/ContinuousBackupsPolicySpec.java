@@ -38,6 +38,15 @@ public class ContinuousBackupsPolicySpec {
           + " region. Immutable.")
   private String region;
 
+  @Size(max = 253)
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @JsonPropertyDescription(
+      "With tenancy on: the name of the DynamoDbAccountBinding (cluster-scoped, owned by the"
+          + " cluster's administrators) through which this policy reaches its table's account. It"
+          + " must apply to this policy's namespace and allow the table and region. Omit it to use"
+          + " the one binding that does. With tenancy off, leave it unset.")
+  private String accountBinding;
+
   @Required
   @JsonPropertyDescription(
       "Point-in-time recovery settings to enforce on the table, with the field names of"
@@ -65,6 +74,14 @@ public class ContinuousBackupsPolicySpec {
 
   public void setRegion(String region) {
     this.region = region;
+  }
+
+  public String getAccountBinding() {
+    return accountBinding;
+  }
+
+  public void setAccountBinding(String accountBinding) {
+    this.accountBinding = accountBinding;
   }
 
   public PointInTimeRecoverySpecification getPointInTimeRecoverySpecification() {

@@ -27,6 +27,16 @@ public class ContinuousBackupsPolicyStatus {
   private String region;
 
   @JsonPropertyDescription(
+      "The AWS account the operator manages the table in, once it is known: the account of the"
+          + " policy's binding, or the operator's configured account. Kept, so that a policy is"
+          + " never pointed at a table of another account when bindings change.")
+  private String accountId;
+
+  @JsonPropertyDescription(
+      "The DynamoDbAccountBinding the policy was last permitted through, with tenancy on.")
+  private String accountBinding;
+
+  @JsonPropertyDescription(
       "The last value of the annotation dynamodb.pitr.io/reconcile-requested-at the operator acted"
           + " on: setting the annotation to a new value asks for a reconciliation now.")
   private String lastHandledReconcileAt;
@@ -53,6 +63,22 @@ public class ContinuousBackupsPolicyStatus {
 
   public void setRegion(String region) {
     this.region = region;
+  }
+
+  public String getAccountId() {
+    return accountId;
+  }
+
+  public void setAccountId(String accountId) {
+    this.accountId = accountId;
+  }
+
+  public String getAccountBinding() {
+    return accountBinding;
+  }
+
+  public void setAccountBinding(String accountBinding) {
+    this.accountBinding = accountBinding;
   }
 
   public String getLastHandledReconcileAt() {
@@ -110,6 +136,8 @@ public class ContinuousBackupsPolicyStatus {
         && Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(tableArn, that.tableArn)
         && Objects.equals(region, that.region)
+        && Objects.equals(accountId, that.accountId)
+        && Objects.equals(accountBinding, that.accountBinding)
         && Objects.equals(lastHandledReconcileAt, that.lastHandledReconcileAt)
         && Objects.equals(continuousBackupsDescription, that.continuousBackupsDescription)
         && Objects.equals(lastSyncTime, that.lastSyncTime)
@@ -122,6 +150,8 @@ public class ContinuousBackupsPolicyStatus {
         observedGeneration,
         tableArn,
         region,
+        accountId,
+        accountBinding,
         lastHandledReconcileAt,
         continuousBackupsDescription,
         lastSyncTime,
