@@ -1,7 +1,9 @@
 package io.pitr.operator;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -10,18 +12,23 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
+import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.aws.AwsCallFailed;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
 import io.pitr.operator.aws.TooManyCallsInFlight;
+import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
+import io.pitr.operator.pitr.Outcome.NotReady;
 import io.pitr.operator.pitr.PitrPlan;
 import io.pitr.operator.pitr.ReconcilerSettings;
 import io.pitr.operator.pitr.Reconciliation;
@@ -31,6 +38,9 @@ import io.pitr.operator.pitr.Reconciliation.Event;
 import io.pitr.operator.pitr.Reconciliation.Verdict;
 import io.pitr.operator.pitr.TableRef;
 import io.pitr.operator.status.PolicyStatusBuilder;
+import io.pitr.operator.tenancy.AccountBindings;
+import io.pitr.operator.tenancy.Tenancy;
+import io.pitr.operator.tenancy.TenancySettings;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,9 +48,12 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -75,6 +88,11 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
 
   private final ContinuousBackupsGateway gateway;
   private final ReconcilerSettings settings;
+  private final TenancySettings tenancySettings;
+
+  /** Who may manage which table; set up with the event sources (it reads their caches). */
+  private volatile Tenancy tenancy;
+
   private final Reconciliation reconciliation;
   private final PolicyEvents events;
   private final Clock clock;
@@ -103,11 +121,14 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   public ContinuousBackupsPolicyReconciler(
       ContinuousBackupsGateway gateway,
       ReconcilerSettings settings,
+      TenancySettings tenancySettings,
       PolicyEvents events,
       Clock clock,
       MeterRegistry metrics) {
     this.gateway = gateway;
     this.settings = settings;
+    this.tenancySettings = tenancySettings;
+    this.tenancy = Tenancy.off();
     // Each reconciler thread draws its jitter from its own ThreadLocalRandom.
     this.reconciliation =
         new Reconciliation(settings, () -> ThreadLocalRandom.current().nextLong());
@@ -138,7 +159,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     }
     syncFinalizer(policy, context);
     Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), defaultRegion(policy));
-    TableRef table = tableOf(policy).orElse(null);
+    Target target = invalidity.isEmpty() ? targetOf(policy).orElse(null) : null;
+    TableRef table = target == null ? null : target.table().orElse(null);
     ContinuousBackupsPolicyStatus status = policy.getStatus();
     String uid = policy.getMetadata().getUid();
     Instant now = clock.instant();
@@ -147,6 +169,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             uid,
             table,
             invalidity,
+            target == null ? Optional.empty() : target.refused(),
             invalidity.isEmpty()
                 ? DesiredPitr.of(policy.getSpec().getPointInTimeRecoverySpecification())
                 : null,
@@ -162,12 +185,13 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             observeFailingSince.get(uid),
             reconcileRequest(policy).isPresent(),
             awaitingUpdate.remove(uid));
-    Verdict verdict = reconciliation.reconcile(facts, now, call -> call(uid, call));
+    Verdict verdict =
+        reconciliation.reconcile(facts, now, call -> call(uid, target.access(), call));
     verdict.driftCheckDue().ifPresent(due -> nextDriftCheck.put(uid, due));
     if (verdict.awaitingUpdate() != null) {
       awaitingUpdate.put(uid, verdict.awaitingUpdate());
     }
-    return report(policy, verdict);
+    return report(policy, verdict, target);
   }
 
   /** The value of the reconcile-requested-at annotation, if it is set and not yet acted on. */
@@ -193,7 +217,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     LOG.warnf(e, "%s: %s", name(policy), message);
     Verdict verdict =
         reconciliation.failed(PolicyStatusBuilder.readyReason(policy.getStatus()), message);
-    ContinuousBackupsPolicyStatus status = record(policy, verdict);
+    ContinuousBackupsPolicyStatus status = record(policy, verdict, targetOf(policy).orElse(null));
     if (status.equals(policy.getStatus())) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
@@ -204,7 +228,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   private UpdateControl<ContinuousBackupsPolicy> deleting(
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
     nextDriftCheck.remove(policy.getMetadata().getUid());
-    TableRef table = tableOf(policy).orElse(null);
+    Target target = targetOf(policy).orElse(null);
+    TableRef table = target == null ? null : target.table().orElse(null);
     Optional<ContinuousBackupsPolicy> manager =
         table == null ? Optional.empty() : managerOf(table, context, policy);
     var departure =
@@ -213,6 +238,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             policy.getSpec() != null
                 && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable,
             table,
+            target == null ? Optional.empty() : target.refused(),
             manager.map(this::name),
             manager.filter(ContinuousBackupsPolicy::isMarkedForDeletion).isPresent(),
             table == null
@@ -225,12 +251,14 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             PolicyStatusBuilder.failingSince(policy.getStatus()));
     String uid = policy.getMetadata().getUid();
     Reconciliation.Leave leave =
-        reconciliation.leave(departure, clock.instant(), call -> call(uid, call));
+        reconciliation.leave(departure, clock.instant(), call -> call(uid, target.access(), call));
     if (leave instanceof Reconciliation.Stay stay) {
-      return report(policy, stay.verdict());
+      return report(policy, stay.verdict(), target);
     }
     for (Event event : ((Reconciliation.Release) leave).events()) {
-      LOG.infof("%s (table %s): %s", name(policy), table, event.message());
+      LOG.infof(
+          "%s (table %s): %s",
+          name(policy), table == null ? policy.getSpec().getTableName() : table, event.message());
       events.record(policy, event.reason(), event.message());
     }
     if (policy.hasFinalizer(FINALIZER)) {
@@ -240,11 +268,11 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   }
 
   /**
-   * Makes a call the decision asks for, for the policy with this UID, on a slot of the call's
-   * budget; remembers when DynamoDB last answered about the policy's table, and since when
-   * Describes have failed.
+   * Makes a call the decision asks for, for the policy with this UID, reaching the table's account
+   * through {@code access}, on a slot of the call's budget; remembers when DynamoDB last answered
+   * about the policy's table, and since when Describes have failed.
    */
-  private Answer call(String uid, Call call) {
+  private Answer call(String uid, AwsAccess access, Call call) {
     boolean describe = call instanceof Reconciliation.Describe;
     TableRef table =
         describe
@@ -265,8 +293,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     try {
       ObservedPitr observed =
           describe
-              ? gateway.describe(table)
-              : gateway.update(table, ((Reconciliation.Update) call).desired());
+              ? gateway.describe(table, access, uid)
+              : gateway.update(table, ((Reconciliation.Update) call).desired(), access, uid);
       lastObserved.put(uid, clock.instant());
       observeFailingSince.remove(uid);
       return new Reconciliation.Answered(observed);
@@ -284,21 +312,21 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
 
   /** Writes the status if it changed, records events and metrics, and says when to look again. */
   private UpdateControl<ContinuousBackupsPolicy> report(
-      ContinuousBackupsPolicy policy, Verdict verdict) {
+      ContinuousBackupsPolicy policy, Verdict verdict, Target target) {
     if (verdict.outcome().isEmpty()) {
       // Nothing new was found: the policy stands where its status says (after a restart, too).
       ContinuousBackupsPolicyStatus status = policy.getStatus();
       PolicyStatusBuilder.readyReason(status)
           .ifPresent(reason -> reasons.put(policy.getMetadata().getUid(), reason));
-      if (status != null && status.getRegion() == null && tableOf(policy).isPresent()) {
+      if (status != null && status.getRegion() == null && locationOf(policy).isPresent()) {
         // Written before status.region existed: record the region now, before the default changes.
-        status.setRegion(tableOf(policy).get().region());
+        status.setRegion(locationOf(policy).get().region());
         return UpdateControl.patchStatus(policy).rescheduleAfter(verdict.next());
       }
       return UpdateControl.<ContinuousBackupsPolicy>noUpdate().rescheduleAfter(verdict.next());
     }
     ContinuousBackupsPolicyStatus previous = policy.getStatus();
-    ContinuousBackupsPolicyStatus status = record(policy, verdict);
+    ContinuousBackupsPolicyStatus status = record(policy, verdict, target);
     // A requested reconciliation is done once it found something out (not when it failed).
     reconcileRequest(policy).ifPresent(status::setLastHandledReconcileAt);
     LOG.debugf("%s: %s, next look in %s", name(policy), verdict.outcome().get(), verdict.next());
@@ -309,8 +337,12 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return UpdateControl.patchStatus(policy).rescheduleAfter(verdict.next());
   }
 
-  /** The verdict's status, with its events, log lines and metrics recorded. */
-  private ContinuousBackupsPolicyStatus record(ContinuousBackupsPolicy policy, Verdict verdict) {
+  /**
+   * The verdict's status, with its events, log lines and metrics recorded; {@code target}: where
+   * the table is and whether the policy may manage it, null when the spec is invalid.
+   */
+  private ContinuousBackupsPolicyStatus record(
+      ContinuousBackupsPolicy policy, Verdict verdict, Target target) {
     var outcome = verdict.outcome().orElseThrow();
     ContinuousBackupsPolicyStatus previous = policy.getStatus();
     ContinuousBackupsPolicyStatus status =
@@ -321,16 +353,23 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             verdict.observed(),
             clock.instant(),
             settings.statusRefreshAfter());
-    tableOf(policy).ifPresent(table -> status.setRegion(table.region()));
+    if (target != null) {
+      status.setRegion(target.location().region());
+      target
+          .table()
+          .filter(table -> !table.accountId().isEmpty())
+          .ifPresent(table -> status.setAccountId(table.accountId()));
+      if (target.resolution() instanceof Tenancy.Permitted permitted) {
+        status.setAccountBinding(permitted.bindingName().orElse(null));
+      }
+    }
     for (Event event : verdict.events()) {
       LOG.infof(
           "%s (table %s): %s: %s",
           name(policy), policy.getSpec().getTableName(), event.reason(), event.message());
       events.record(policy, event.reason(), event.message());
       if (event.reason() == ConditionReason.DriftCorrected) {
-        metrics
-            .counter("pitr.drift.corrections", "region", tableOf(policy).orElseThrow().region())
-            .increment();
+        metrics.counter("pitr.drift.corrections", "region", target.location().region()).increment();
       }
     }
     reasons.put(policy.getMetadata().getUid(), outcome.reason());
@@ -390,10 +429,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   /** The policies that stood by for the deleted policy's table look again now. */
   private void wakeSuccessors(
       ContinuousBackupsPolicy deleted, Context<ContinuousBackupsPolicy> context) {
-    tableOf(deleted)
+    locationOf(deleted)
         .ifPresent(
-            table ->
-                policiesNaming(table, context)
+            location ->
+                context.getPrimaryCache().byIndex(TABLE_INDEX, indexKey(location)).stream()
                     .filter(other -> !isSame(other, deleted))
                     .forEach(other -> successors.propagateEvent(ResourceID.fromResource(other))));
   }
@@ -405,37 +444,101 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
           .thenComparing(p -> p.getMetadata().getName());
 
   /**
-   * Another policy that manages the table: the oldest one naming it (being deleted or not, so that
-   * a successor waits until it is gone), if that is not {@code policy}. Every replica and every
+   * Another policy that manages the table: the oldest one naming it in the same account (being
+   * deleted or not, so that a successor waits until it is gone), if that is not {@code policy}. A
+   * policy that may not manage the table (tenancy) manages nothing. Every replica and every
    * reconciliation agrees on it without coordination.
    */
-  private static Optional<ContinuousBackupsPolicy> managerOf(
+  private Optional<ContinuousBackupsPolicy> managerOf(
       TableRef table, Context<ContinuousBackupsPolicy> context, ContinuousBackupsPolicy policy) {
     return policiesNaming(table, context).min(OLDEST_FIRST).filter(p -> !isSame(p, policy));
   }
 
-  private static Stream<ContinuousBackupsPolicy> policiesNaming(
+  /** The policies that name the table and may manage it, in its account. */
+  private Stream<ContinuousBackupsPolicy> policiesNaming(
       TableRef table, Context<ContinuousBackupsPolicy> context) {
-    return context.getPrimaryCache().byIndex(TABLE_INDEX, indexKey(table)).stream();
+    return context.getPrimaryCache().byIndex(TABLE_INDEX, indexKey(table)).stream()
+        .filter(
+            other ->
+                targetOf(other)
+                    .flatMap(Target::table)
+                    .filter(theirs -> theirs.accountId().equals(table.accountId()))
+                    .isPresent());
   }
 
   @Override
   public List<EventSource<?, ContinuousBackupsPolicy>> prepareEventSources(
       EventSourceContext<ContinuousBackupsPolicy> context) {
-    context
-        .getPrimaryCache()
-        .addIndexer(
-            TABLE_INDEX,
-            policy -> tableOf(policy).map(table -> List.of(indexKey(table))).orElse(List.of()));
-    return List.of(successors);
+    IndexerResourceCache<ContinuousBackupsPolicy> policies = context.getPrimaryCache();
+    policies.addIndexer(
+        TABLE_INDEX,
+        policy -> locationOf(policy).map(table -> List.of(indexKey(table))).orElse(List.of()));
+    if (!tenancySettings.enabled()) {
+      tenancy = Tenancy.off();
+      return List.of(successors);
+    }
+    // A namespace's labels decide which bindings apply to it: a change re-decides its policies.
+    var namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, ContinuousBackupsPolicy.class)
+                .withName("namespaces")
+                .withWatchAllNamespaces()
+                .withOnUpdateFilter(
+                    (now, before) ->
+                        !Objects.equals(
+                            now.getMetadata().getLabels(), before.getMetadata().getLabels()))
+                .withSecondaryToPrimaryMapper(
+                    namespace ->
+                        policies
+                            .list(namespace.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (ContinuousBackupsPolicy policy) ->
+                        Set.of(new ResourceID(policy.getMetadata().getNamespace())))
+                .build(),
+            context);
+    AccountBindings[] resolver = new AccountBindings[1];
+    var bindings =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(
+                    DynamoDbAccountBinding.class, ContinuousBackupsPolicy.class)
+                .withName("accountbindings")
+                .withWatchAllNamespaces()
+                .withSecondaryToPrimaryMapper(
+                    binding ->
+                        policies
+                            .list()
+                            .filter(policy -> resolver[0].concerns(binding, policy))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (ContinuousBackupsPolicy policy) ->
+                        Optional.ofNullable(policy.getStatus())
+                            .map(ContinuousBackupsPolicyStatus::getAccountBinding)
+                            .map(name -> Set.of(new ResourceID(name)))
+                            .orElse(Set.of()))
+                .build(),
+            context);
+    resolver[0] =
+        new AccountBindings(
+            () -> bindings.list().toList(),
+            namespace ->
+                namespaces
+                    .get(new ResourceID(namespace))
+                    .map(
+                        found ->
+                            Objects.requireNonNullElse(found.getMetadata().getLabels(), Map.of())));
+    tenancy = resolver[0];
+    return List.of(successors, namespaces, bindings);
   }
 
   private static String indexKey(TableRef table) {
     return table.region() + "/" + table.tableName();
   }
 
-  /** The policy's table, when its spec is valid. */
-  private Optional<TableRef> tableOf(ContinuousBackupsPolicy policy) {
+  /** Where the policy's table is, by region and name, when its spec is valid. */
+  private Optional<TableRef> locationOf(ContinuousBackupsPolicy policy) {
     Optional<String> defaultRegion = defaultRegion(policy);
     if (PitrPlan.invalidity(policy.getSpec(), defaultRegion).isPresent()) {
       return Optional.empty();
@@ -445,6 +548,53 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         new TableRef(
             region != null && !region.isBlank() ? region : defaultRegion.orElseThrow(),
             policy.getSpec().getTableName()));
+  }
+
+  /** The policy's table and whether the policy may manage it, when its spec is valid. */
+  private Optional<Target> targetOf(ContinuousBackupsPolicy policy) {
+    return locationOf(policy)
+        .map(
+            location ->
+                new Target(
+                    location,
+                    tenancy.resolve(
+                        new Tenancy.Claim(
+                            policy.getMetadata().getNamespace(),
+                            policy.getMetadata().getName(),
+                            location.tableName(),
+                            location.region(),
+                            Optional.ofNullable(policy.getSpec().getAccountBinding()),
+                            Optional.ofNullable(policy.getStatus())
+                                .map(ContinuousBackupsPolicyStatus::getAccountId)))));
+  }
+
+  /**
+   * A policy's table (region and name) and what tenancy says about it.
+   *
+   * @param location the table by region and name, in no account yet
+   * @param resolution whether the policy may manage it, and through which account
+   */
+  private record Target(TableRef location, Tenancy.Resolution resolution) {
+
+    /** The table in its account, when the policy may manage it. */
+    Optional<TableRef> table() {
+      return resolution instanceof Tenancy.Permitted permitted
+          ? Optional.of(
+              new TableRef(permitted.access().accountId(), location.region(), location.tableName()))
+          : Optional.empty();
+    }
+
+    /** Why the policy may not manage its table, if it may not. */
+    Optional<NotReady> refused() {
+      return resolution instanceof Tenancy.Refused refused
+          ? Optional.of(refused.outcome())
+          : Optional.empty();
+    }
+
+    /** How to reach the table's account; asked for only when the policy may manage it. */
+    AwsAccess access() {
+      return ((Tenancy.Permitted) resolution).access();
+    }
   }
 
   /**

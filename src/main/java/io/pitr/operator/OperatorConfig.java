@@ -25,6 +25,22 @@ public interface OperatorConfig {
   /** Leader election, so that more than one replica can run (one works, the others wait). */
   LeaderElection leaderElection();
 
+  /** Who may manage which table, in which account. */
+  Tenancy tenancy();
+
+  /** Tenancy: DynamoDbAccountBindings decide who may manage which table, in which account. */
+  interface Tenancy {
+    /**
+     * On: a policy acts only through a DynamoDbAccountBinding that applies to its namespace and
+     * allows its table and region (assuming the binding's role, if it has one); any other policy is
+     * Stalled (NotPermitted) and makes no AWS call. Off (the default, for a cluster whose policy
+     * authors may all manage every table the operator's identity reaches): every policy acts with
+     * the operator's own identity, bindings are not read, and a policy that names one is Stalled.
+     */
+    @WithDefault("false")
+    boolean enabled();
+  }
+
   /** AWS access. */
   interface Aws {
     /**
@@ -35,6 +51,13 @@ public interface OperatorConfig {
 
     /** A DynamoDB endpoint instead of AWS's: an emulator, moto, a VPC endpoint. */
     Optional<URI> endpointOverride();
+
+    /**
+     * An STS endpoint instead of the table's region's, for the account bindings' roles (a VPC
+     * endpoint). Defaults to the DynamoDB endpoint override, when there is one: the project's
+     * emulator and moto answer both.
+     */
+    Optional<URI> stsEndpointOverride();
 
     /** The account, for status.tableArn; looked up with STS when unset (not with an override). */
     Optional<String> accountId();

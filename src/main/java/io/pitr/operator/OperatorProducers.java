@@ -13,6 +13,7 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
 import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.pitr.ReconcilerSettings;
+import io.pitr.operator.tenancy.TenancySettings;
 import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkiverse.operatorsdk.runtime.QuarkusControllerConfiguration;
 import io.quarkus.runtime.Startup;
@@ -44,6 +45,7 @@ public class OperatorProducers {
     return new DynamoDbGateway(
         new DynamoDbGateway.Settings(
             aws.endpointOverride(),
+            aws.stsEndpointOverride().or(aws::endpointOverride),
             // IRSA (web identity), EKS Pod Identity (container credentials), environment, profiles.
             DefaultCredentialsProvider.builder().build(),
             aws.accountId(),
@@ -68,6 +70,17 @@ public class OperatorProducers {
           "pitr.aws.budget-share must be above 0 and at most 1, was " + share);
     }
     return share;
+  }
+
+  @Produces
+  @Singleton
+  TenancySettings tenancySettings(OperatorConfig config) {
+    boolean enabled = config.tenancy().enabled();
+    LOG.infof(
+        enabled
+            ? "Tenancy on: policies act only through the DynamoDbAccountBindings that allow them"
+            : "Tenancy off: every policy acts with the operator's own AWS identity");
+    return new TenancySettings(enabled);
   }
 
   void closeGateway(@Disposes DynamoDbGateway gateway) {

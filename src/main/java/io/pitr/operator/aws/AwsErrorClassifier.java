@@ -11,6 +11,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sts.model.StsException;
 
 /**
  * The one place where DynamoDB failures are sorted: waiting (the table or its backups are not there
@@ -62,6 +63,10 @@ public final class AwsErrorClassifier {
 
   /** Classifies a failure of {@code operation} on {@code table}. */
   public static AwsCallFailed classify(String operation, TableRef table, SdkException failure) {
+    StsException sts = stsFailure(failure);
+    if (sts != null) {
+      return classifyAssumeRole(operation, table, sts, failure);
+    }
     if (failure instanceof AwsServiceException service && service.awsErrorDetails() != null) {
       String code = service.awsErrorDetails().errorCode();
       String awsMessage = service.awsErrorDetails().errorMessage();
@@ -69,7 +74,12 @@ public final class AwsErrorClassifier {
       if ("TableNotFoundException".equals(code) || "ResourceNotFoundException".equals(code)) {
         return failed(
             ConditionReason.TableNotFound,
-            "Table " + table.tableName() + " was not found in " + table.region() + ".",
+            "Table "
+                + table.tableName()
+                + " was not found in "
+                + table.region()
+                + (table.accountId().isEmpty() ? "" : " of account " + table.accountId())
+                + ".",
             failure);
       }
       if ("ContinuousBackupsUnavailableException".equals(code)) {
@@ -131,6 +141,45 @@ public final class AwsErrorClassifier {
         ConditionReason.EndpointUnreachable,
         operation + " failed before DynamoDB answered: " + rootMessage(failure),
         failure);
+  }
+
+  /**
+   * STS refused or failed to open the role session a call needed: no DynamoDB call was made. Told
+   * apart from DynamoDB's own answers, so that a trust policy or ExternalId problem is not taken
+   * for a missing DynamoDB permission.
+   */
+  private static AwsCallFailed classifyAssumeRole(
+      String operation, TableRef table, StsException sts, SdkException failure) {
+    String code = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorCode();
+    String awsMessage = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorMessage();
+    String detail = code + (awsMessage == null ? "" : ": " + sanitize(awsMessage));
+    String context =
+        "Could not assume the account binding's role for " + operation + " on table " + table;
+    if (THROTTLING_CODES.contains(code) || sts.statusCode() == 429) {
+      return failed(
+          ConditionReason.Throttled, context + ": STS throttled (" + code + ").", failure);
+    }
+    if (CREDENTIAL_CODES.contains(code)) {
+      return failed(ConditionReason.CredentialsUnavailable, context + ": " + detail, failure);
+    }
+    if (sts.statusCode() >= 500) {
+      return failed(ConditionReason.AwsServerError, context + ": STS failed: " + detail, failure);
+    }
+    // AccessDenied (trust policy, ExternalId, sts:TagSession), a malformed request, a region
+    // where STS is disabled: a person has to fix the role or the binding.
+    return failed(ConditionReason.AssumeRoleDenied, context + ": " + detail, failure);
+  }
+
+  private static StsException stsFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof StsException sts) {
+        return sts;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return null;
   }
 
   /** Removes anything credential-like from a message. */

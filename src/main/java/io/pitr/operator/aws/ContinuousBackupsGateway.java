@@ -1,5 +1,6 @@
 package io.pitr.operator.aws;
 
+import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
 import io.pitr.operator.pitr.TableRef;
@@ -10,32 +11,36 @@ import java.util.Optional;
 public interface ContinuousBackupsGateway {
 
   /**
-   * DescribeContinuousBackups: one call.
+   * DescribeContinuousBackups: one call, reaching the table's account through {@code access} on
+   * behalf of {@code holder} (a policy's UID; an assumed role's session is kept per holder).
    *
-   * @throws TooManyCallsInFlight when no call was made, the region having too many unanswered
+   * @throws TooManyCallsInFlight when no call was made, the account's region having too many
+   *     unanswered
    */
-  ObservedPitr describe(TableRef table) throws AwsCallFailed;
+  ObservedPitr describe(TableRef table, AwsAccess access, String holder) throws AwsCallFailed;
 
   /**
    * UpdateContinuousBackups with the desired state: one call; its answer is the observation.
    *
-   * @throws TooManyCallsInFlight when no call was made, the region having too many unanswered
+   * @throws TooManyCallsInFlight when no call was made, the account's region having too many
+   *     unanswered
    */
-  ObservedPitr update(TableRef table, DesiredPitr desired) throws AwsCallFailed;
+  ObservedPitr update(TableRef table, DesiredPitr desired, AwsAccess access, String holder)
+      throws AwsCallFailed;
 
-  /** The operations, each with a budget of its own per region. */
+  /** The operations, each with a budget of its own per account and region. */
   enum Operation {
     DescribeContinuousBackups,
     UpdateContinuousBackups
   }
 
   /**
-   * Takes a slot of the operation's budget in the table's region for {@code holder} (a policy's
-   * UID): empty if the call may be made now, else how long until the slot reserved for it. No call
-   * is made.
+   * Takes a slot of the operation's budget in the table's account and region for {@code holder} (a
+   * policy's UID): empty if the call may be made now, else how long until the slot reserved for it.
+   * No call is made.
    */
   Optional<Duration> reserve(Operation operation, TableRef table, String holder);
 
-  /** Forgets the slots a holder (a policy that is gone) reserved. */
+  /** Forgets the slots a holder (a policy that is gone) reserved, and its role session. */
   void release(String holder);
 }

@@ -2,6 +2,7 @@ package io.pitr.operator.aws;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
@@ -14,8 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -27,11 +29,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsDescription;
 import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsStatus;
 import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryDescription;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
  * {@link ContinuousBackupsGateway} on the AWS SDK for Java v2: one client per region (built once,
- * shared by all policies), no SDK retries (the reconciler backs off and bounds its calls), and a
- * budget per operation and region shared by every policy ({@link CallBudget}).
+ * shared by all policies and accounts), no SDK retries (the reconciler backs off and bounds its
+ * calls), and a budget per operation, account and region shared by every policy ({@link
+ * CallBudget}). A call into an account reached through a role carries the credentials of the
+ * policy's own role session: the SDK's {@link StsAssumeRoleCredentialsProvider}, which assumes the
+ * role on first use (with the ExternalId, session name and session tags) and again before the
+ * session expires, on the path of a call that is already within the budgets.
  */
 public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoCloseable {
 
@@ -39,6 +48,7 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    * How the AWS clients are built.
    *
    * @param endpointOverride a DynamoDB endpoint instead of AWS's (an emulator, a VPC endpoint)
+   * @param stsEndpointOverride an STS endpoint instead of the region's
    * @param credentials the credentials provider (the SDK's default chain in production)
    * @param accountId the account, for table ARNs; looked up with STS when absent
    * @param connectTimeout TCP connect timeout
@@ -49,6 +59,7 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    */
   public record Settings(
       Optional<URI> endpointOverride,
+      Optional<URI> stsEndpointOverride,
       AwsCredentialsProvider credentials,
       Optional<String> accountId,
       Duration connectTimeout,
@@ -59,6 +70,11 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
 
   private final Settings settings;
   private final Map<String, DynamoDbClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, StsClient> stsClients = new ConcurrentHashMap<>();
+
+  /** Each holder's role session, by the holder (a policy's UID). */
+  private final Map<String, RoleSession> sessions = new ConcurrentHashMap<>();
+
   private final Map<Operation, CallBudget> budgets = new EnumMap<>(Operation.class);
   private final Map<String, Semaphore> inFlight = new ConcurrentHashMap<>();
   private final AccountLookup account;
@@ -88,37 +104,45 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
   }
 
   @Override
-  public ObservedPitr describe(TableRef table) throws AwsCallFailed {
+  public ObservedPitr describe(TableRef table, AwsAccess access, String holder)
+      throws AwsCallFailed {
     return call(
         "DescribeContinuousBackups",
         table,
-        client ->
+        (client, credentials) ->
             client
-                .describeContinuousBackups(r -> r.tableName(table.tableName()))
-                .continuousBackupsDescription());
+                .describeContinuousBackups(
+                    r -> r.tableName(table.tableName()).overrideConfiguration(credentials))
+                .continuousBackupsDescription(),
+        access,
+        holder);
   }
 
   @Override
-  public ObservedPitr update(TableRef table, DesiredPitr desired) throws AwsCallFailed {
+  public ObservedPitr update(TableRef table, DesiredPitr desired, AwsAccess access, String holder)
+      throws AwsCallFailed {
     return call(
         "UpdateContinuousBackups",
         table,
-        client ->
+        (client, credentials) ->
             client
                 .updateContinuousBackups(
                     r ->
                         r.tableName(table.tableName())
+                            .overrideConfiguration(credentials)
                             .pointInTimeRecoverySpecification(
                                 s ->
                                     s.pointInTimeRecoveryEnabled(desired.enabled())
                                         // Always explicit when enabling; never sent to disable.
                                         .recoveryPeriodInDays(desired.recoveryPeriodDays())))
-                .continuousBackupsDescription());
+                .continuousBackupsDescription(),
+        access,
+        holder);
   }
 
   @Override
   public Optional<Duration> reserve(Operation operation, TableRef table, String holder) {
-    Optional<Duration> wait = budgets.get(operation).reserve(table.region(), holder);
+    Optional<Duration> wait = budgets.get(operation).reserve(table.scope(), holder);
     if (wait.isPresent()) {
       metrics
           .counter(
@@ -131,27 +155,50 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
   @Override
   public void release(String holder) {
     budgets.values().forEach(budget -> budget.release(holder));
+    RoleSession session = sessions.remove(holder);
+    if (session != null) {
+      session.credentials().close();
+    }
   }
 
   @Override
   public void close() {
+    sessions.values().forEach(session -> session.credentials().close());
     clients.values().forEach(DynamoDbClient::close);
+    stsClients.values().forEach(StsClient::close);
     account.close();
   }
 
+  /** A DynamoDB call, given the client of the table's region and the request's credentials. */
+  @FunctionalInterface
+  private interface Call {
+    ContinuousBackupsDescription make(
+        DynamoDbClient client, Consumer<AwsRequestOverrideConfiguration.Builder> credentials);
+  }
+
   private ObservedPitr call(
-      String operation, TableRef table, Function<DynamoDbClient, ContinuousBackupsDescription> call)
+      String operation, TableRef table, Call call, AwsAccess access, String holder)
       throws AwsCallFailed {
     Semaphore calls =
-        inFlight.computeIfAbsent(table.region(), r -> new Semaphore(settings.maxCallsInFlight()));
+        inFlight.computeIfAbsent(table.scope(), r -> new Semaphore(settings.maxCallsInFlight()));
     if (!calls.tryAcquire()) {
       metrics
           .counter("pitr.aws.calls.deferred", "operation", operation, "region", table.region())
           .increment();
-      throw new TooManyCallsInFlight(table.region(), settings.maxCallsInFlight());
+      throw new TooManyCallsInFlight(table.scope(), settings.maxCallsInFlight());
     }
     try {
-      ObservedPitr observed = observed(tableArn(table), call.apply(client(table.region())));
+      AwsCredentialsProvider credentials = credentials(table, access, holder);
+      ObservedPitr observed =
+          observed(
+              tableArn(table),
+              call.make(
+                  client(table.region()),
+                  o -> {
+                    if (credentials != null) {
+                      o.credentialsProvider(credentials);
+                    }
+                  }));
       count(operation, "Success");
       return observed;
     } catch (SdkException failure) {
@@ -172,9 +219,9 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
     }
   }
 
-  /** How many calls to {@code region} wait for their answer now. */
-  int callsInFlight(String region) {
-    Semaphore calls = inFlight.get(region);
+  /** How many calls to {@code scope} (an account's region) wait for their answer now. */
+  int callsInFlight(String scope) {
+    Semaphore calls = inFlight.get(scope);
     return calls == null ? 0 : settings.maxCallsInFlight() - calls.availablePermits();
   }
 
@@ -192,6 +239,61 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
           return builder.build();
         });
   }
+
+  /**
+   * The credentials of the holder's role session when the access is through a role (a new session
+   * when the role, ExternalId or tags changed); null for the operator's own identity.
+   */
+  private AwsCredentialsProvider credentials(TableRef table, AwsAccess access, String holder) {
+    if (access.role().isEmpty()) {
+      return null;
+    }
+    AwsAccess.AssumedRole role = access.role().get();
+    return sessions
+        .compute(
+            holder,
+            (key, old) -> {
+              if (old != null && old.role().equals(role)) {
+                return old;
+              }
+              if (old != null) {
+                old.credentials().close();
+              }
+              return new RoleSession(role, assume(role, table.region()));
+            })
+        .credentials();
+  }
+
+  private StsAssumeRoleCredentialsProvider assume(AwsAccess.AssumedRole role, String region) {
+    StsClient sts =
+        stsClients.computeIfAbsent(
+            region,
+            name -> {
+              var builder = configured(StsClient.builder(), settings, name);
+              settings.stsEndpointOverride().ifPresent(builder::endpointOverride);
+              return builder.build();
+            });
+    return StsAssumeRoleCredentialsProvider.builder()
+        .stsClient(sts)
+        .refreshRequest(
+            request ->
+                request
+                    .roleArn(role.roleArn())
+                    .roleSessionName(role.sessionName())
+                    .externalId(role.externalId())
+                    .durationSeconds(role.durationSeconds().orElse(null))
+                    .tags(
+                        role.sessionTags().entrySet().stream()
+                            .map(
+                                tag ->
+                                    Tag.builder().key(tag.getKey()).value(tag.getValue()).build())
+                            .toList()))
+        .build();
+  }
+
+  /** A holder's role session: the request it was opened with, and its refreshing credentials. */
+  private record RoleSession(
+      AwsAccess.AssumedRole role, StsAssumeRoleCredentialsProvider credentials) {}
 
   /**
    * An AWS client builder as the operator builds all of them: the region, the credentials, the
@@ -214,8 +316,9 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
 
   /** The ARN is not in DynamoDB's answer; it is derived, when the account is known. */
   private String tableArn(TableRef table) {
-    return account
-        .accountId(table.region())
+    return (table.accountId().isEmpty()
+            ? account.accountId(table.region())
+            : Optional.of(table.accountId()))
         .map(
             id ->
                 "arn:"

@@ -26,6 +26,23 @@ public enum ConditionReason {
   CredentialsUnavailable(Kind.WAITING),
   /** The operator's AWS identity may not do what the policy needs; waits for a fix. */
   AccessDenied(Kind.STALLED),
+  /**
+   * The operator could not assume the IAM role of the policy's account binding (STS refused: trust
+   * policy, ExternalId, session tags); waits for a fix.
+   */
+  AssumeRoleDenied(Kind.STALLED),
+  /**
+   * With tenancy on, no account binding lets the policy's namespace manage its table in its region
+   * (or the one it names does not); no AWS call is made.
+   */
+  NotPermitted(Kind.STALLED),
+  /** More than one account binding, in different accounts or with different roles, would do. */
+  AmbiguousAccountBinding(Kind.STALLED),
+  /**
+   * The account bindings now put the table in another account than the one the policy manages it in
+   * (status.accountId); the operator does not follow, so as not to act on another table.
+   */
+  AccountChanged(Kind.STALLED),
   /** The spec cannot be applied as written; waits for a change. */
   InvalidSpec(Kind.STALLED),
   /** Another policy already manages this table and region; this one stands by. */

@@ -76,6 +76,8 @@ public final class Reconciliation {
    * @param uid the policy's UID, which places its drift checks within the interval
    * @param table the table, when the spec is valid (null otherwise)
    * @param invalidity why the spec cannot be applied, if it cannot
+   * @param refused why the policy may not manage its table (tenancy), if it may not; then {@code
+   *     table} is null
    * @param desired what the spec asks for (null when invalid)
    * @param specChanged whether the spec's generation has not been acted on yet
    * @param stored the observation stored in status, null if none
@@ -97,6 +99,7 @@ public final class Reconciliation {
       String uid,
       TableRef table,
       Optional<String> invalidity,
+      Optional<NotReady> refused,
       DesiredPitr desired,
       boolean specChanged,
       ObservedPitr stored,
@@ -120,7 +123,8 @@ public final class Reconciliation {
    *
    * @param holdsFinalizer whether the policy holds the disable-on-delete finalizer
    * @param disableOnDelete whether its deletionPolicy is Disable
-   * @param table the table, when the spec is valid (null otherwise)
+   * @param table the table, when the spec is valid and the policy may manage it (null otherwise)
+   * @param refused why the policy may no longer manage its table (tenancy), if it may not
    * @param managedBy an older policy that manages the table (this one was in conflict), if any
    * @param managerLeaving whether that older policy is being deleted too
    * @param successor another policy, not being deleted, that names the same table, if any
@@ -131,6 +135,7 @@ public final class Reconciliation {
       boolean holdsFinalizer,
       boolean disableOnDelete,
       TableRef table,
+      Optional<NotReady> refused,
       Optional<String> managedBy,
       boolean managerLeaving,
       Optional<String> successor,
@@ -182,6 +187,10 @@ public final class Reconciliation {
       return settle(
           facts, new NotReady(ConditionReason.InvalidSpec, facts.invalidity().get()), null, now);
     }
+    if (facts.refused().isPresent()) {
+      // Not this namespace's table (or not reachable as bound): no AWS call at all.
+      return settle(facts, facts.refused().get(), null, now);
+    }
     if (facts.managedBy().isPresent()) {
       return settle(
           facts,
@@ -230,6 +239,18 @@ public final class Reconciliation {
    * only by the policy that manages the table, and only when no other policy that stays names it.
    */
   public Leave leave(Departure departure, Instant now, Caller caller) {
+    if (departure.holdsFinalizer()
+        && departure.disableOnDelete()
+        && departure.refused().isPresent()) {
+      // Losing restore points on the word of a policy that may not touch the table is the one
+      // thing never to do: PITR is left as it is, and the policy goes.
+      return new Release(
+          List.of(
+              new Event(
+                  departure.refused().get().reason(),
+                  "Point-in-time recovery left as it is although deletionPolicy is Disable: "
+                      + departure.refused().get().message())));
+    }
     if (!departure.holdsFinalizer()
         || !departure.disableOnDelete()
         || departure.table() == null
@@ -482,7 +503,13 @@ public final class Reconciliation {
           CredentialsUnavailable,
           ReconciliationFailed ->
           backoff(failingSince, now);
-      case AccessDenied, InvalidSpec -> jittered(settings.stalled());
+      case AccessDenied,
+          AssumeRoleDenied,
+          NotPermitted,
+          AmbiguousAccountBinding,
+          AccountChanged,
+          InvalidSpec ->
+          jittered(settings.stalled());
       case Conflict -> jittered(settings.conflict());
       case InSync, Applied, DriftCorrected, DisabledOnDelete, HandedOver ->
           throw new IllegalArgumentException(reason + " is not a reason for not being ready");

@@ -59,6 +59,8 @@ public final class PolicyStatusBuilder {
         previous == null ? null : previous.getContinuousBackupsDescription());
     status.setLastSyncTime(previous == null ? null : previous.getLastSyncTime());
     status.setRegion(previous == null ? null : previous.getRegion());
+    status.setAccountId(previous == null ? null : previous.getAccountId());
+    status.setAccountBinding(previous == null ? null : previous.getAccountBinding());
     status.setLastHandledReconcileAt(
         previous == null ? null : previous.getLastHandledReconcileAt());
     if (outcome.reason() == ConditionReason.TableNotFound) {

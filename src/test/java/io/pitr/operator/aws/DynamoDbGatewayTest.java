@@ -9,6 +9,7 @@ import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.EmulatorSettings;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
+import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
@@ -30,6 +31,7 @@ class DynamoDbGatewayTest {
 
   private static final String ACCOUNT = "123456789012";
   private static final TableRef ORDERS = new TableRef("eu-west-1", "orders");
+  private static final AwsAccess OWN = AwsAccess.own("");
 
   private DynamoDbEmulator emulator;
   private DynamoDbGateway gateway;
@@ -49,7 +51,7 @@ class DynamoDbGatewayTest {
 
   @Test
   void updateAnswersTheObservationInOneCall() throws Exception {
-    ObservedPitr observed = gateway.update(ORDERS, DesiredPitr.enabled(14));
+    ObservedPitr observed = gateway.update(ORDERS, DesiredPitr.enabled(14), OWN, "policy-uid");
 
     assertThat(observed.tableArn())
         .isEqualTo("arn:aws:dynamodb:eu-west-1:123456789012:table/orders");
@@ -64,10 +66,10 @@ class DynamoDbGatewayTest {
 
   @Test
   void disablingSendsNoPeriodAndDescribeReadsIt() throws Exception {
-    gateway.update(ORDERS, DesiredPitr.enabled(7));
+    gateway.update(ORDERS, DesiredPitr.enabled(7), OWN, "policy-uid");
 
-    ObservedPitr disabled = gateway.update(ORDERS, DesiredPitr.disabled());
-    ObservedPitr described = gateway.describe(ORDERS);
+    ObservedPitr disabled = gateway.update(ORDERS, DesiredPitr.disabled(), OWN, "policy-uid");
+    ObservedPitr described = gateway.describe(ORDERS, OWN, "policy-uid");
 
     assertThat(disabled.pitrStatus()).isEqualTo(ObservedPitr.PitrStatus.DISABLED);
     assertThat(described.sameSettingsAs(disabled)).isTrue();
@@ -77,7 +79,7 @@ class DynamoDbGatewayTest {
   @Test
   void withAnEndpointOverrideAndNoAccountTheArnIsLeftOut() throws Exception {
     try (DynamoDbGateway anonymous = gateway(emulator.endpoint(), Optional.empty(), 8)) {
-      assertThat(anonymous.describe(ORDERS).tableArn()).isNull();
+      assertThat(anonymous.describe(ORDERS, OWN, "policy-uid").tableArn()).isNull();
     }
   }
 
@@ -104,7 +106,7 @@ class DynamoDbGatewayTest {
             AwsErrorType.fromCode(error).orElseThrow(),
             "User: arn:aws:iam::123456789012:user/ci with key AKIAABCDEFGHIJKLMNOP said no");
 
-    assertThatThrownBy(() -> gateway.update(ORDERS, DesiredPitr.enabled(7)))
+    assertThatThrownBy(() -> gateway.update(ORDERS, DesiredPitr.enabled(7), OWN, "policy-uid"))
         .isInstanceOfSatisfying(
             AwsCallFailed.class,
             failure -> {
@@ -118,7 +120,8 @@ class DynamoDbGatewayTest {
 
   @Test
   void missingTableIsTableNotFound() {
-    assertThatThrownBy(() -> gateway.describe(new TableRef("eu-west-1", "missing")))
+    assertThatThrownBy(
+            () -> gateway.describe(new TableRef("eu-west-1", "missing"), OWN, "policy-uid"))
         .isInstanceOfSatisfying(
             AwsCallFailed.class,
             failure -> {
@@ -136,7 +139,7 @@ class DynamoDbGatewayTest {
     }
     try (DynamoDbGateway nowhere =
         gateway(URI.create("http://127.0.0.1:" + closedPort), Optional.of(ACCOUNT), 8)) {
-      assertThatThrownBy(() -> nowhere.describe(ORDERS))
+      assertThatThrownBy(() -> nowhere.describe(ORDERS, OWN, "policy-uid"))
           .isInstanceOfSatisfying(
               AwsCallFailed.class,
               failure ->
@@ -166,13 +169,13 @@ class DynamoDbGatewayTest {
     emulator.faults().latency(Operation.DESCRIBE_CONTINUOUS_BACKUPS, Duration.ofMillis(1500));
     var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
-      var first = pool.submit(() -> gateway.describe(ORDERS));
-      var second = pool.submit(() -> gateway.describe(ORDERS));
+      var first = pool.submit(() -> gateway.describe(ORDERS, OWN, "policy-uid"));
+      var second = pool.submit(() -> gateway.describe(ORDERS, OWN, "policy-uid"));
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> gateway.callsInFlight(ORDERS.region()) == 2);
 
-      assertThatThrownBy(() -> gateway.describe(ORDERS))
+      assertThatThrownBy(() -> gateway.describe(ORDERS, OWN, "policy-uid"))
           .as("two calls to the region wait for their answer: no third")
           .isInstanceOf(TooManyCallsInFlight.class);
       assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS))
@@ -181,7 +184,7 @@ class DynamoDbGatewayTest {
       first.get();
       second.get();
       emulator.faults().clear();
-      assertThat(gateway.describe(ORDERS)).isNotNull();
+      assertThat(gateway.describe(ORDERS, OWN, "policy-uid")).isNotNull();
       assertThat(gateway.callsInFlight(ORDERS.region())).isZero();
     } finally {
       pool.shutdownNow();
@@ -197,6 +200,7 @@ class DynamoDbGatewayTest {
   private static DynamoDbGateway gateway(URI endpoint, Optional<String> account, double rate) {
     return new DynamoDbGateway(
         new DynamoDbGateway.Settings(
+            Optional.of(endpoint),
             Optional.of(endpoint),
             StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")),
             account,

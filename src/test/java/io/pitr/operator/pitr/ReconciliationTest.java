@@ -406,6 +406,56 @@ class ReconciliationTest {
   }
 
   @Test
+  void aPolicyTenancyRefusesIsStalledWithoutACallEvenWithItsSpecChanged() {
+    policy.reconcile(T0, enabled(14));
+    policy.refused =
+        Optional.of(new Outcome.NotReady(ConditionReason.NotPermitted, "Not this namespace's."));
+    policy.changeSpec(DesiredPitr.disabled());
+    policy.calls.clear();
+
+    Verdict verdict = policy.reconcile(T0.plusSeconds(1));
+
+    assertThat(policy.calls).isEmpty();
+    assertThat(verdict.outcome()).isEqualTo(policy.refused);
+    assertThat(verdict.events())
+        .extracting(Event::reason)
+        .containsExactly(ConditionReason.NotPermitted);
+    assertThat(verdict.next())
+        .as("stalled, but never longer than the drift interval")
+        .isEqualTo(DRIFT);
+  }
+
+  @Test
+  void deletingAPolicyThatMayNoLongerManageItsTableNeverTurnsPitrOff() {
+    Reconciliation.Leave leave =
+        reconciliation.leave(
+            new Departure(
+                true,
+                true,
+                null,
+                Optional.of(
+                    new Outcome.NotReady(
+                        ConditionReason.NotPermitted, "Binding team-a does not allow table x.")),
+                Optional.empty(),
+                false,
+                Optional.empty(),
+                Optional.of(ConditionReason.InSync),
+                null),
+            T0,
+            policy::answer);
+
+    assertThat(policy.calls).isEmpty();
+    assertThat(leave)
+        .isEqualTo(
+            new Release(
+                List.of(
+                    new Event(
+                        ConditionReason.NotPermitted,
+                        "Point-in-time recovery left as it is although deletionPolicy is Disable:"
+                            + " Binding team-a does not allow table x."))));
+  }
+
+  @Test
   void failureOutsideDynamoDbIsReportedOncePerChangeOfReason() {
     Verdict first =
         reconciliation.failed(Optional.of(ConditionReason.InSync), "Kubernetes said no");
@@ -538,6 +588,7 @@ class ReconciliationTest {
             holdsFinalizer,
             disable,
             TABLE,
+            Optional.empty(),
             managedBy,
             managerLeaving,
             successor,
@@ -585,6 +636,7 @@ class ReconciliationTest {
     Optional<Instant> driftCheckDue = Optional.empty();
     Optional<String> managedBy = Optional.empty();
     Optional<String> invalidity = Optional.empty();
+    Optional<Outcome.NotReady> refused = Optional.empty();
     boolean reconcileRequested;
     ObservedPitr awaitingUpdate;
     Instant lastObserved;
@@ -610,8 +662,9 @@ class ReconciliationTest {
       var facts =
           new Reconciliation.Facts(
               "uid-1",
-              TABLE,
+              refused.isPresent() ? null : TABLE,
               invalidity,
+              refused,
               invalidity.isEmpty() ? desired : null,
               status == null || status.getObservedGeneration() != generation,
               PolicyStatusBuilder.lastObserved(status),

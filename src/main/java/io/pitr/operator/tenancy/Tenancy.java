@@ -1,0 +1,72 @@
+package io.pitr.operator.tenancy;
+
+import io.pitr.operator.pitr.AwsAccess;
+import io.pitr.operator.pitr.ConditionReason;
+import io.pitr.operator.pitr.Outcome.NotReady;
+import java.util.Optional;
+
+/**
+ * Who may manage which table, in which account, reached how: decides for each policy before any AWS
+ * call. Off ({@link #off}): every policy acts with the operator's own identity in its own account,
+ * as in a single-team cluster. Enforced ({@link AccountBindings}): only what a
+ * DynamoDbAccountBinding allows the policy's namespace.
+ */
+public interface Tenancy {
+
+  /**
+   * What a policy asks for.
+   *
+   * @param namespace the policy's namespace
+   * @param name the policy's name
+   * @param tableName the table
+   * @param region the table's region
+   * @param bindingName the binding the policy names (spec.accountBinding), if any
+   * @param pinnedAccount the account the policy manages its table in (status.accountId), if known
+   */
+  record Claim(
+      String namespace,
+      String name,
+      String tableName,
+      String region,
+      Optional<String> bindingName,
+      Optional<String> pinnedAccount) {}
+
+  /** The answer for one policy. */
+  sealed interface Resolution permits Permitted, Refused {}
+
+  /**
+   * The policy may manage its table, reaching it so.
+   *
+   * @param access the account and how to reach it
+   * @param bindingName the binding that permits it, if tenancy is on
+   */
+  record Permitted(AwsAccess access, Optional<String> bindingName) implements Resolution {}
+
+  /** The policy may not manage its table; no AWS call is to be made for it. */
+  record Refused(NotReady outcome) implements Resolution {}
+
+  /** Decides a claim. */
+  Resolution resolve(Claim claim);
+
+  /**
+   * Tenancy off: the operator's own identity, in its own account (which tables are not told apart
+   * by, since there is only one). A policy that names a binding is refused rather than pointed at
+   * the operator's own account.
+   */
+  static Tenancy off() {
+    return claim -> {
+      if (claim.bindingName().isPresent()) {
+        return new Refused(
+            new NotReady(
+                ConditionReason.NotPermitted,
+                "spec.accountBinding names "
+                    + claim.bindingName().get()
+                    + ", but this operator runs with tenancy off (pitr.tenancy.enabled=false): it"
+                    + " acts only with its own AWS identity, in its own account. Remove"
+                    + " spec.accountBinding, or ask the cluster's administrators to turn tenancy"
+                    + " on."));
+      }
+      return new Permitted(AwsAccess.own(""), Optional.empty());
+    };
+  }
+}
