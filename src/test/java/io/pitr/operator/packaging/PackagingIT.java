@@ -9,17 +9,23 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.HelmChart;
 import io.pitr.operator.testing.RealKubeApiServer;
 import io.pitr.testing.ExternalCommand;
@@ -35,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -54,7 +61,8 @@ class PackagingIT {
     client = kubernetesClient;
     kubeconfig = config.file();
     CustomResourceDefinitions.installContinuousBackupsPolicy(client);
-    for (String namespace : List.of(HelmChart.NAMESPACE, "team-a", "team-b")) {
+    CustomResourceDefinitions.installDynamoDbAccountBinding(client);
+    for (String namespace : List.of(HelmChart.NAMESPACE, "team-a", "team-b", "payments")) {
       CustomResourceDefinitions.ensureNamespace(client, namespace);
     }
   }
@@ -154,11 +162,10 @@ class PackagingIT {
         .contains(field);
   }
 
-  @Test
-  void chartCrdIsTheCommittedCrd() throws Exception {
-    Path committed =
-        CustomResourceDefinitions.committedFile(
-            CustomResourceDefinitions.CONTINUOUS_BACKUPS_POLICY);
+  @ParameterizedTest(name = "{0}")
+  @FieldSource("io.pitr.operator.testing.CustomResourceDefinitions#ALL")
+  void chartCrdIsTheCommittedCrd(String crd) throws Exception {
+    Path committed = CustomResourceDefinitions.committedFile(crd);
     Path inChart = HelmChart.CHART.resolve("crds").resolve(committed.getFileName());
 
     assertThat(Files.readString(inChart))
@@ -215,6 +222,169 @@ class PackagingIT {
                 List.of("update"),
                 "events.k8s.io/events",
                 List.of("create")));
+  }
+
+  @Test
+  void tenancyGrowsTheOperatorsRbacByReadingBindingsAndNamespacesOnly() throws Exception {
+    List<HasMetadata> off = objects(HelmChart.template());
+    List<HasMetadata> on = objects(HelmChart.template("--set", "tenancy.enabled=true"));
+    List<String> added =
+        on.stream()
+            .filter(o -> off.stream().noneMatch(p -> sameObject(o, p)))
+            .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+            .toList();
+    assertThat(added)
+        .containsExactlyInAnyOrder(
+            "ClusterRole/pitr-operator-tenancy", "ClusterRoleBinding/pitr-operator-tenancy");
+    ClusterRole role =
+        (ClusterRole)
+            on.stream()
+                .filter(o -> o.getMetadata().getName().equals("pitr-operator-tenancy"))
+                .filter(o -> o instanceof ClusterRole)
+                .findFirst()
+                .orElseThrow();
+    Map<String, List<String>> verbsByResource = new java.util.TreeMap<>();
+    for (PolicyRule rule : role.getRules()) {
+      for (String resource : rule.getResources()) {
+        verbsByResource.put(rule.getApiGroups().get(0) + "/" + resource, rule.getVerbs());
+      }
+    }
+    assertThat(verbsByResource)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "dynamodb.pitr.io/dynamodbaccountbindings",
+                List.of("get", "list", "watch"),
+                "/namespaces",
+                List.of("get", "list", "watch")));
+
+    ExternalCommand.Result installed =
+        kubectl(
+            "apply",
+            "--server-side",
+            "-f",
+            file(HelmChart.template("--set", "tenancy.enabled=true")));
+    assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+    String bindings = "dynamodbaccountbindings.dynamodb.pitr.io";
+    assertThat(canI("watch", bindings, "default")).isTrue();
+    assertThat(canI("list", "namespaces", "default")).isTrue();
+    for (String verb : List.of("create", "update", "patch", "delete")) {
+      assertThat(canI(verb, bindings, "default"))
+          .as("the operator may not %s bindings", verb)
+          .isFalse();
+      assertThat(canI(verb, "namespaces", "default")).as("nor %s namespaces", verb).isFalse();
+    }
+  }
+
+  /**
+   * Bindings are the cluster administrators': a tenant's ServiceAccount with every right in its own
+   * namespace (admin, and all of dynamodb.pitr.io there) can manage its policies but cannot create,
+   * change or delete a binding.
+   */
+  @Test
+  void tenantsCannotCreateOrChangeAccountBindings() {
+    DynamoDbAccountBinding example =
+        Fixtures.load(
+            Path.of("deploy", "examples", "tenancy", "payments-binding.yaml"),
+            DynamoDbAccountBinding.class);
+    client.resource(example).serverSideApply();
+    client
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("deployer")
+                .withNamespace("payments")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    client
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("all-of-pitr")
+                .withNamespace("payments")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("dynamodb.pitr.io")
+                .withResources("*")
+                .withVerbs("*")
+                .endRule()
+                .build())
+        .serverSideApply();
+    for (String[] grant : new String[][] {{"Role", "all-of-pitr"}, {"ClusterRole", "admin"}}) {
+      client
+          .resource(
+              new RoleBindingBuilder()
+                  .withNewMetadata()
+                  .withName("deployer-" + grant[1])
+                  .withNamespace("payments")
+                  .endMetadata()
+                  .withNewRoleRef("rbac.authorization.k8s.io", grant[0], grant[1])
+                  .addNewSubject()
+                  .withKind("ServiceAccount")
+                  .withName("deployer")
+                  .withNamespace("payments")
+                  .endSubject()
+                  .build())
+          .serverSideApply();
+    }
+    Config impersonating =
+        new ConfigBuilder(client.getConfiguration())
+            .withImpersonateUsername("system:serviceaccount:payments:deployer")
+            .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:payments")
+            .build();
+    try (KubernetesClient tenant =
+        new KubernetesClientBuilder().withConfig(impersonating).build()) {
+      ContinuousBackupsPolicy policy =
+          Fixtures.load(
+              Path.of("deploy", "examples", "tenancy", "payments-ledger.yaml"),
+              ContinuousBackupsPolicy.class);
+      assertThat(tenant.resource(policy).inNamespace("payments").dryRun().create())
+          .as("the tenant manages its own policies")
+          .isNotNull();
+
+      DynamoDbAccountBinding own =
+          Fixtures.load(
+              Path.of("deploy", "examples", "tenancy", "payments-binding.yaml"),
+              DynamoDbAccountBinding.class);
+      own.getMetadata().setName("payments-self-service");
+      own.getSpec().setTableNames(List.of("*"));
+      assertForbidden(() -> tenant.resource(own).create());
+      assertForbidden(
+          () ->
+              tenant
+                  .resources(DynamoDbAccountBinding.class)
+                  .withName(example.getMetadata().getName())
+                  .edit(
+                      b -> {
+                        b.getSpec().setTableNames(List.of("*"));
+                        return b;
+                      }));
+      assertForbidden(
+          () ->
+              tenant
+                  .resources(DynamoDbAccountBinding.class)
+                  .withName(example.getMetadata().getName())
+                  .delete());
+    }
+    assertThat(
+            client
+                .resources(DynamoDbAccountBinding.class)
+                .withName(example.getMetadata().getName())
+                .get()
+                .getSpec()
+                .getTableNames())
+        .containsExactly("payments-*");
+  }
+
+  private static void assertForbidden(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+  }
+
+  private static boolean sameObject(HasMetadata a, HasMetadata b) {
+    return a.getKind().equals(b.getKind())
+        && a.getMetadata().getName().equals(b.getMetadata().getName());
   }
 
   /**
