@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The example IAM policy grants the operator's two calls and nothing else. */
+/**
+ * The example IAM policies grant the operator's two calls and nothing else, and the tenant role of
+ * the multi-account example trusts only the operator's role, with the binding's ExternalId, for
+ * sessions tagged with the tenant's namespace (the README's "Several teams and accounts").
+ */
 class IamPolicyTest {
 
   private final ObjectMapper json = new ObjectMapper();
@@ -41,5 +45,36 @@ class IamPolicyTest {
         .contains("system:serviceaccount:pitr-system:pitr-operator");
     assertThat(podIdentity.at("/Statement/0/Principal/Service").asText())
         .isEqualTo("pods.eks.amazonaws.com");
+  }
+
+  @Test
+  void aTenantsRoleTrustsTheOperatorOnlyWithItsExternalIdAndNamespaceTag() throws Exception {
+    JsonNode trust =
+        json.readTree(Path.of("deploy", "iam", "tenant-role-trust-policy.json").toFile());
+    JsonNode binding =
+        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(Path.of("deploy", "examples", "tenancy", "payments-binding.yaml").toFile());
+    String externalId = binding.at("/spec/assumeRole/externalId").asText();
+    String namespace = binding.at("/spec/namespaces/names/0").asText();
+
+    JsonNode assume = trust.at("/Statement/0");
+    assertThat(assume.get("Action").asText()).isEqualTo("sts:AssumeRole");
+    assertThat(assume.at("/Condition/StringEquals/sts:ExternalId").asText()).isEqualTo(externalId);
+    assertThat(assume.at("/Condition/StringEquals/aws:RequestTag~1pitr-namespace").asText())
+        .isEqualTo(namespace);
+    JsonNode tag = trust.at("/Statement/1");
+    assertThat(tag.get("Action").asText()).isEqualTo("sts:TagSession");
+    assertThat(tag.at("/Condition/ForAllValues:StringEquals/aws:TagKeys").toString())
+        .isEqualTo("[\"pitr-namespace\",\"pitr-policy\"]");
+
+    JsonNode permissions =
+        json.readTree(Path.of("deploy", "iam", "tenant-role-policy.json").toFile());
+    assertThat(permissions.at("/Statement/0/Resource").asText())
+        .as("the binding's account and table pattern")
+        .isEqualTo(
+            "arn:aws:dynamodb:eu-west-1:"
+                + binding.at("/spec/accountId").asText()
+                + ":table/"
+                + binding.at("/spec/tableNames/0").asText());
   }
 }
