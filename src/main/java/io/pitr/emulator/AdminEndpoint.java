@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -22,6 +25,10 @@ import java.util.function.BiConsumer;
  *       {@link #applyFaults}); {@code DELETE} removes them all
  *   <li>{@code POST /_emulator/clock/advance} with {@code {"seconds": N}}: moves the clock ahead
  *   <li>{@code DELETE /_emulator/tables}: forgets every table
+ *   <li>{@code GET /_emulator/roles}: the roles AssumeRole may assume; {@code POST} registers one,
+ *       {@code {"roleArn": "arn:aws:iam::222222222222:role/pitr", "externalId": "...",
+ *       "trustedAccounts": ["111111111111"]}} (trustedAccounts optional, empty or absent: any
+ *       account), replacing the trust of a role with the same ARN; {@code DELETE} forgets them all
  * </ul>
  */
 final class AdminEndpoint {
@@ -31,6 +38,7 @@ final class AdminEndpoint {
 
   private final EmulatorSettings settings;
   private final ControlPlane controlPlane;
+  private final SecurityTokenService sts;
   private final Faults faults;
   private final Observations observations;
   private final EmulatorClock clock;
@@ -38,11 +46,13 @@ final class AdminEndpoint {
   AdminEndpoint(
       EmulatorSettings settings,
       ControlPlane controlPlane,
+      SecurityTokenService sts,
       Faults faults,
       Observations observations,
       EmulatorClock clock) {
     this.settings = settings;
     this.controlPlane = controlPlane;
+    this.sts = sts;
     this.faults = faults;
     this.observations = observations;
     this.clock = clock;
@@ -88,6 +98,15 @@ final class AdminEndpoint {
           controlPlane.clear();
           reply(exchange, 200, Map.of());
         }
+        case "GET roles" -> reply(exchange, 200, rolesAsJson());
+        case "POST roles" -> {
+          sts.registerRole(role(body));
+          reply(exchange, 200, rolesAsJson());
+        }
+        case "DELETE roles" -> {
+          sts.clearRoles();
+          reply(exchange, 200, rolesAsJson());
+        }
         default ->
             reply(exchange, 404, Map.of("error", "no admin resource " + method + " " + resource));
       }
@@ -113,7 +132,9 @@ final class AdminEndpoint {
    *                "table": "optional: only calls naming this table"}]}
    * }</pre>
    *
-   * "*" stands for every operation. Region and account default to the emulator's own.
+   * "*" stands for every operation. Region and account default to the emulator's own. Operations
+   * include STS's AssumeRole and GetCallerIdentity; errors are named by DynamoDB's codes and
+   * answered on STS operations as their STS counterparts (ThrottlingException as Throttling).
    *
    * @throws IllegalArgumentException naming the member that is wrong
    */
@@ -201,6 +222,38 @@ final class AdminEndpoint {
     }
   }
 
+  /** A role as {@code POST /_emulator/roles} takes it. */
+  private static AssumableRole role(JsonNode json) {
+    if (!json.isObject()) {
+      throw new IllegalArgumentException("a role must be a JSON object");
+    }
+    Set<String> trustedAccounts = new LinkedHashSet<>();
+    JsonNode accounts = json.path("trustedAccounts");
+    if (!accounts.isMissingNode() && !accounts.isNull() && !accounts.isArray()) {
+      throw new IllegalArgumentException("trustedAccounts must be a list of account ids");
+    }
+    for (JsonNode account : accounts) {
+      if (!account.isTextual()) {
+        throw new IllegalArgumentException("trustedAccounts must be a list of account ids");
+      }
+      trustedAccounts.add(account.textValue());
+    }
+    return new AssumableRole(text(json, "roleArn"), text(json, "externalId"), trustedAccounts);
+  }
+
+  private List<Map<String, Object>> rolesAsJson() {
+    return sts.roles().stream()
+        .map(
+            role -> {
+              Map<String, Object> json = new LinkedHashMap<>();
+              json.put("roleArn", role.roleArn());
+              json.put("externalId", role.externalId());
+              json.put("trustedAccounts", role.trustedAccounts().stream().sorted().toList());
+              return json;
+            })
+        .toList();
+  }
+
   private static Map<String, Object> asJson(Observations.RequestRecord record) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("sequence", record.sequence());
@@ -209,10 +262,21 @@ final class AdminEndpoint {
     json.put("accountId", record.accountId());
     json.put("region", record.region());
     json.put("accessKeyId", record.accessKeyId());
+    json.put("roleArn", record.roleArn());
+    json.put("roleSessionName", record.roleSessionName());
     json.put("table", record.table());
     json.put("httpStatus", record.httpStatus());
     json.put("errorCode", record.errorCode());
     json.put("durationMicros", record.durationMicros());
+    Observations.AssumeRoleAttempt attempt = record.assumeRole();
+    if (attempt != null) {
+      Map<String, Object> assumeRole = new LinkedHashMap<>();
+      assumeRole.put("roleArn", attempt.roleArn());
+      assumeRole.put("roleSessionName", attempt.roleSessionName());
+      assumeRole.put("sessionTags", attempt.sessionTags());
+      assumeRole.put("externalIdMatched", attempt.externalIdMatched());
+      json.put("assumeRole", assumeRole);
+    }
     return json;
   }
 

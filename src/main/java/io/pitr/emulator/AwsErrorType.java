@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * The errors the emulator can answer with, each with the {@code __type} namespace, HTTP status and
- * message member that live DynamoDB uses for it (spec section 2.3).
+ * message member that live DynamoDB uses for it (spec section 2.3), and, where STS has one, the
+ * code and status STS answers for the same failure ({@link #onSts()}).
  */
 public enum AwsErrorType {
   TABLE_NOT_FOUND("TableNotFoundException", Namespace.DYNAMODB, 400, "Table not found"),
@@ -105,6 +106,38 @@ public enum AwsErrorType {
   String messageMember() {
     return this == SERIALIZATION ? "Message" : "message";
   }
+
+  /**
+   * What STS answers for this error in its query protocol's shape, empty for errors only DynamoDB
+   * has. STS names its errors without the Exception suffix and refuses the caller's credentials
+   * with 403 where DynamoDB answers 400.
+   */
+  public Optional<StsError> onSts() {
+    return Optional.ofNullable(
+        switch (this) {
+          case VALIDATION -> new StsError("ValidationError", 400, true);
+          case THROTTLING -> new StsError("Throttling", 400, true);
+          case ACCESS_DENIED -> new StsError("AccessDenied", 403, true);
+          case UNRECOGNIZED_CLIENT -> new StsError("InvalidClientTokenId", 403, true);
+          case EXPIRED_TOKEN -> new StsError("ExpiredToken", 403, true);
+          case INVALID_SIGNATURE -> new StsError("SignatureDoesNotMatch", 403, true);
+          case MISSING_AUTHENTICATION_TOKEN ->
+              new StsError("MissingAuthenticationToken", 403, true);
+          case UNKNOWN_OPERATION -> new StsError("InvalidAction", 400, true);
+          case INTERNAL_SERVER_ERROR -> new StsError("InternalFailure", 500, false);
+          case SERVICE_UNAVAILABLE -> new StsError("ServiceUnavailable", 503, false);
+          default -> null;
+        });
+  }
+
+  /**
+   * An error as STS writes it: {@code <Error><Type>Sender|Receiver</Type><Code>...}.
+   *
+   * @param code the error code clients see, for example {@code AccessDenied}
+   * @param httpStatus the status STS answers with
+   * @param senderFault true for {@code Sender} (the caller's fault), false for {@code Receiver}
+   */
+  public record StsError(String code, int httpStatus, boolean senderFault) {}
 
   /** Looks an error up by its code, as used in fault-injection settings. */
   public static Optional<AwsErrorType> fromCode(String code) {

@@ -53,6 +53,8 @@ final class ControlPlane {
       case LIST_TAGS_OF_RESOURCE -> listTagsOfResource(body);
       case UPDATE_CONTINUOUS_BACKUPS -> updateContinuousBackups(scope, body);
       case DESCRIBE_CONTINUOUS_BACKUPS -> describeContinuousBackups(scope, body);
+      case ASSUME_ROLE, GET_CALLER_IDENTITY ->
+          throw new IllegalArgumentException(operation.apiName() + " is an STS operation");
     };
   }
 

@@ -3,11 +3,14 @@ package io.pitr.emulator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.List;
 
 /**
  * A DynamoDB control-plane emulator for point-in-time recovery: tables, tags and continuous backups
  * over DynamoDB's own wire protocol, so that the unmodified AWS SDKs and CLI work against it
- * through an endpoint override. Start one with {@link #start(EmulatorSettings)}; close it to stop.
+ * through an endpoint override. On the same port it answers STS's AssumeRole and GetCallerIdentity,
+ * so that cross-account access through a role with an ExternalId can be tested too. Start one with
+ * {@link #start(EmulatorSettings)}; close it to stop.
  *
  * <p>This package is self-contained: it imports nothing from the operator.
  */
@@ -18,6 +21,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
   private final Faults faults;
   private final Observations observations;
   private final ControlPlane controlPlane;
+  private final SecurityTokenService sts;
   private volatile HttpFrontEnd frontEnd;
   private final int port;
 
@@ -27,7 +31,8 @@ public final class DynamoDbEmulator implements AutoCloseable {
     this.faults = new Faults(clock);
     this.observations = new Observations(settings.requestLogCapacity());
     this.controlPlane = new ControlPlane(settings, clock, faults);
-    this.frontEnd = new HttpFrontEnd(settings, controlPlane, faults, observations, clock);
+    this.sts = new SecurityTokenService(settings, clock);
+    this.frontEnd = new HttpFrontEnd(settings, controlPlane, sts, faults, observations, clock);
     frontEnd.start();
     this.port = frontEnd.port();
   }
@@ -90,6 +95,24 @@ public final class DynamoDbEmulator implements AutoCloseable {
   }
 
   /**
+   * Lets AssumeRole assume {@code role} from its trusted accounts with its ExternalId; credentials
+   * it issues act in the role's account. Registering an ARN again replaces its trust.
+   */
+  public void registerRole(AssumableRole role) {
+    sts.registerRole(role);
+  }
+
+  /** The roles AssumeRole may assume, by ARN. */
+  public List<AssumableRole> roles() {
+    return sts.roles();
+  }
+
+  /** Forgets every role; credentials already issued keep working until they expire. */
+  public void clearRoles() {
+    sts.clearRoles();
+  }
+
+  /**
    * Stops listening, keeping every table and fault: clients are refused a connection, as when
    * DynamoDB's endpoint cannot be reached, until {@link #listenAgain()}.
    */
@@ -102,7 +125,12 @@ public final class DynamoDbEmulator implements AutoCloseable {
     try {
       frontEnd =
           new HttpFrontEnd(
-              settings.toBuilder().port(port).build(), controlPlane, faults, observations, clock);
+              settings.toBuilder().port(port).build(),
+              controlPlane,
+              sts,
+              faults,
+              observations,
+              clock);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not listen again on port " + port, e);
     }

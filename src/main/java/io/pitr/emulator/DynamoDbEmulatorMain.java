@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,14 +28,62 @@ public final class DynamoDbEmulatorMain {
         --require-authentication    answer unsigned requests with MissingAuthenticationToken
         --faults FILE               faults to inject from the start (JSON, as POST /_emulator/faults)
         --table NAME                create this on-demand table at start (repeatable)
+        --role ROLE_ARN,EXTERNAL_ID let AssumeRole assume this role from any account with this
+                                    ExternalId (repeatable; the ExternalId is all after the first
+                                    comma; trusted accounts: POST /_emulator/roles)
       """;
 
   private DynamoDbEmulatorMain() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.print(USAGE);
+      return;
+    }
+    CommandLine commandLine = parse(args);
+    EmulatorSettings built = commandLine.settings();
+    DynamoDbEmulator emulator;
+    try {
+      emulator = start(commandLine);
+    } catch (AwsErrorException | IllegalArgumentException e) {
+      System.err.println("DynamoDB emulator not started: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  emulator.close();
+                  stopped.countDown();
+                }));
+    System.out.printf(
+        "DynamoDB emulator listening on %s (account %s, region %s, %s lifecycle)%n",
+        emulator.endpoint(),
+        built.accountId(),
+        built.defaultRegion(),
+        built.lifecycle().equals(EmulatorSettings.Lifecycle.INSTANT) ? "instant" : "realistic");
+    stopped.await();
+  }
+
+  /**
+   * The options of a command line.
+   *
+   * @param settings the emulator's settings
+   * @param faults the faults to inject from the start, null for none
+   * @param tables the tables to create in the default account and region
+   * @param roles the roles AssumeRole may assume
+   */
+  record CommandLine(
+      EmulatorSettings settings, JsonNode faults, List<String> tables, List<AssumableRole> roles) {}
+
+  /** Reads the options (but not --help) into settings and what to set up at start. */
+  static CommandLine parse(String[] args) throws IOException {
     EmulatorSettings.Builder settings = EmulatorSettings.builder().port(8000);
     JsonNode faults = null;
     List<String> tables = new ArrayList<>();
+    List<AssumableRole> roles = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       switch (option) {
@@ -61,43 +110,47 @@ public final class DynamoDbEmulatorMain {
             faults =
                 HttpFrontEnd.mapper().readTree(Files.readString(Path.of(value(args, ++i, option))));
         case "--table" -> tables.add(value(args, ++i, option));
-        case "--help", "-h" -> {
-          System.out.print(USAGE);
-          return;
-        }
+        case "--role" -> roles.add(role(value(args, ++i, option)));
         default -> throw usage("unknown option " + option);
       }
     }
+    return new CommandLine(settings.build(), faults, tables, roles);
+  }
 
-    EmulatorSettings built = settings.build();
-    DynamoDbEmulator emulator = DynamoDbEmulator.start(built);
+  /**
+   * Starts an emulator as the command line says, with its faults, tables and roles in place before
+   * it is announced; closes it again if any of them is refused.
+   *
+   * @throws IllegalArgumentException or {@link AwsErrorException} saying what was refused
+   */
+  static DynamoDbEmulator start(CommandLine commandLine) {
+    EmulatorSettings settings = commandLine.settings();
+    DynamoDbEmulator emulator = DynamoDbEmulator.start(settings);
     try {
-      if (faults != null) {
-        AdminEndpoint.applyFaults(emulator.faults(), faults, built);
+      if (commandLine.faults() != null) {
+        AdminEndpoint.applyFaults(emulator.faults(), commandLine.faults(), settings);
       }
-      for (String table : tables) {
-        emulator.createTable(new Scope(built.accountId(), built.defaultRegion()), table);
+      for (String table : commandLine.tables()) {
+        emulator.createTable(new Scope(settings.accountId(), settings.defaultRegion()), table);
       }
+      commandLine.roles().forEach(emulator::registerRole);
+      return emulator;
     } catch (AwsErrorException | IllegalArgumentException e) {
       emulator.close();
-      System.err.println("DynamoDB emulator not started: " + e.getMessage());
-      System.exit(2);
+      throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  emulator.close();
-                  stopped.countDown();
-                }));
-    System.out.printf(
-        "DynamoDB emulator listening on %s (account %s, region %s, %s lifecycle)%n",
-        emulator.endpoint(),
-        built.accountId(),
-        built.defaultRegion(),
-        built.lifecycle().equals(EmulatorSettings.Lifecycle.INSTANT) ? "instant" : "realistic");
-    stopped.await();
+  }
+
+  /**
+   * ROLE_ARN,EXTERNAL_ID, split at the first comma, since an ExternalId may hold commas; a role
+   * whose name holds one is registered through the admin API instead.
+   */
+  private static AssumableRole role(String value) {
+    int comma = value.indexOf(',');
+    if (comma < 0) {
+      throw usage("--role is ROLE_ARN,EXTERNAL_ID, was " + value);
+    }
+    return AssumableRole.trustingAnyAccount(value.substring(0, comma), value.substring(comma + 1));
   }
 
   private static String value(String[] args, int index, String option) {

@@ -131,12 +131,18 @@ public final class Faults {
   /**
    * The next {@code count} calls of {@code operation} naming {@code table} (by name or ARN; null:
    * any table) fail with {@code error} and the message. Scoped to a table, a fault cannot be taken
-   * by calls about other tables, such as those of other tests sharing the emulator.
+   * by calls about other tables, such as those of other tests sharing the emulator. An STS
+   * operation fails with the error's STS counterpart ({@link AwsErrorType#onSts()}), so it takes
+   * only errors that have one.
    */
   public Faults failNext(
       Operation operation, String table, int count, AwsErrorType error, String message) {
     if (count < 0) {
       throw new IllegalArgumentException("count must not be negative");
+    }
+    if (operation.service() == Operation.Service.STS && error.onSts().isEmpty()) {
+      throw new IllegalArgumentException(
+          error.code() + " is DynamoDB's alone; STS cannot answer " + operation.apiName() + " so");
     }
     synchronized (scriptedFailures) {
       Deque<ScriptedFailure> queue =

@@ -27,8 +27,8 @@ import java.util.zip.CRC32;
 /**
  * DynamoDB's wire protocol (awsJson1_0, spec section 2) on the JDK's HTTP server: POST / with
  * {@code X-Amz-Target}, JSON in and out, errors as {@code __type} + message, and {@code
- * x-amz-crc32} and {@code x-amzn-RequestId} on every answer. Paths under {@value
- * AdminEndpoint#PREFIX} go to the admin endpoint instead.
+ * x-amz-crc32} and {@code x-amzn-RequestId} on every answer. STS's requests go to {@link
+ * StsEndpoint} and paths under {@value AdminEndpoint#PREFIX} to the admin endpoint instead.
  */
 final class HttpFrontEnd {
 
@@ -40,26 +40,31 @@ final class HttpFrontEnd {
 
   private final EmulatorSettings settings;
   private final ControlPlane controlPlane;
+  private final SecurityTokenService sts;
   private final Faults faults;
   private final Observations observations;
   private final EmulatorClock clock;
   private final AdminEndpoint admin;
+  private final StsEndpoint stsEndpoint;
   private final HttpServer server;
   private final ExecutorService executor;
 
   HttpFrontEnd(
       EmulatorSettings settings,
       ControlPlane controlPlane,
+      SecurityTokenService sts,
       Faults faults,
       Observations observations,
       EmulatorClock clock)
       throws IOException {
     this.settings = settings;
     this.controlPlane = controlPlane;
+    this.sts = sts;
     this.faults = faults;
     this.observations = observations;
     this.clock = clock;
-    this.admin = new AdminEndpoint(settings, controlPlane, faults, observations, clock);
+    this.admin = new AdminEndpoint(settings, controlPlane, sts, faults, observations, clock);
+    this.stsEndpoint = new StsEndpoint(settings, sts, faults, observations, clock);
     // Without TCP_NODELAY, small answers wait on Nagle's algorithm and delayed ACKs (~40 ms).
     System.setProperty("sun.net.httpserver.nodelay", "true");
     this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
@@ -102,7 +107,15 @@ final class HttpFrontEnd {
       if (path.startsWith(AdminEndpoint.PREFIX)) {
         admin.handle(exchange);
       } else if ("POST".equals(exchange.getRequestMethod())) {
-        answerApiCall(exchange);
+        byte[] requestBytes;
+        try (InputStream in = exchange.getRequestBody()) {
+          requestBytes = in.readAllBytes();
+        }
+        if (StsEndpoint.addressedToSts(exchange.getRequestHeaders(), requestBytes)) {
+          stsEndpoint.answer(exchange, requestBytes);
+        } else {
+          answerApiCall(exchange, requestBytes);
+        }
       } else if ("GET".equals(exchange.getRequestMethod()) && "/".equals(path)) {
         // What DynamoDB answers to a GET, and a cheap liveness probe.
         send(
@@ -119,17 +132,17 @@ final class HttpFrontEnd {
     }
   }
 
-  private void answerApiCall(HttpExchange exchange) throws IOException {
+  private void answerApiCall(HttpExchange exchange, byte[] requestBytes) throws IOException {
     long started = System.nanoTime();
     Instant arrived = clock.instant();
-    byte[] requestBytes;
-    try (InputStream in = exchange.getRequestBody()) {
-      requestBytes = in.readAllBytes();
-    }
     String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     String[] credential = credentialOf(authorization);
-    Scope scope = scopeOf(credential);
+    Caller caller =
+        sts.identify(
+            credential.length >= 1 ? credential[0] : null,
+            credential.length >= 3 ? credential[2] : null);
+    Scope scope = caller.scope();
     Optional<Operation> operation = Operation.fromTarget(target);
     ObjectNode request = null;
     AwsErrorException error = null;
@@ -140,6 +153,7 @@ final class HttpFrontEnd {
         throw AwsErrorType.MISSING_AUTHENTICATION_TOKEN.exception(
             AwsErrorType.MISSING_AUTHENTICATION_TOKEN.defaultMessage());
       }
+      sts.authenticate(caller, exchange.getRequestHeaders().getFirst("X-Amz-Security-Token"));
       if (operation.isEmpty()) {
         throw AwsErrorType.UNKNOWN_OPERATION.exception(null);
       }
@@ -168,12 +182,13 @@ final class HttpFrontEnd {
         arrived,
         operation.orElse(null),
         target,
-        scope,
+        caller,
         credential.length >= 1 ? credential[0] : null,
         tableNamed(request != null ? request : parseQuietly(requestBytes)),
         status,
         error == null ? null : error.type().code(),
-        (System.nanoTime() - started) / 1000);
+        (System.nanoTime() - started) / 1000,
+        null);
     send(exchange, status, JSON_1_0, body);
   }
 
@@ -211,7 +226,7 @@ final class HttpFrontEnd {
    * The parts of the SigV4 credential ({@code Credential=AKID/date/region/service/aws4_request}),
    * empty when the request is not signed. The signature is not checked (spec 2.5).
    */
-  private static String[] credentialOf(String authorization) {
+  static String[] credentialOf(String authorization) {
     int start = authorization == null ? -1 : authorization.indexOf("Credential=");
     if (start < 0) {
       return new String[0];
@@ -221,22 +236,6 @@ final class HttpFrontEnd {
         .substring(start + "Credential=".length(), end < 0 ? authorization.length() : end)
         .trim()
         .split("/");
-  }
-
-  /**
-   * The account and region from the credential scope. A 12-digit access key id is taken as the
-   * account, so tests can act in several accounts.
-   */
-  private Scope scopeOf(String[] credential) {
-    String accountId = settings.accountId();
-    String region = settings.defaultRegion();
-    if (credential.length >= 3 && !credential[2].isEmpty()) {
-      region = credential[2];
-    }
-    if (credential.length >= 1 && credential[0].matches("\\d{12}")) {
-      accountId = credential[0];
-    }
-    return new Scope(accountId, region);
   }
 
   private static String tableNamed(ObjectNode request) {
@@ -293,7 +292,7 @@ final class HttpFrontEnd {
     return new String(id);
   }
 
-  private static void sleep(Duration latency) {
+  static void sleep(Duration latency) {
     if (latency.isZero()) {
       return;
     }

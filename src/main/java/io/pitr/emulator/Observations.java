@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Observations {
 
-  /** The counter key for requests whose X-Amz-Target names no operation the emulator answers. */
+  /**
+   * The counter key for requests whose X-Amz-Target (STS: Action) names no operation the emulator
+   * answers.
+   */
   public static final String UNKNOWN_OPERATION = "Unknown";
 
   private final Map<Operation, LongAdder> calls = new EnumMap<>(Operation.class);
@@ -66,13 +69,14 @@ public final class Observations {
   void record(
       Instant time,
       Operation operation,
-      String target,
-      Scope scope,
+      String nameAsSent,
+      Caller caller,
       String accessKeyId,
       String table,
       int httpStatus,
       String errorCode,
-      long durationMicros) {
+      long durationMicros,
+      AssumeRoleAttempt assumeRole) {
     if (operation != null) {
       calls.get(operation).increment();
     } else {
@@ -81,18 +85,22 @@ public final class Observations {
     if (logCapacity == 0) {
       return;
     }
+    RoleSession session = caller.session();
     RequestRecord record =
         new RequestRecord(
             sequence.incrementAndGet(),
             time,
-            operation != null ? operation.apiName() : target,
-            scope.accountId(),
-            scope.region(),
+            operation != null ? operation.apiName() : nameAsSent,
+            caller.scope().accountId(),
+            caller.scope().region(),
             accessKeyId,
+            session != null ? session.role().roleArn() : null,
+            session != null ? session.sessionName() : null,
             table,
             httpStatus,
             errorCode,
-            durationMicros);
+            durationMicros,
+            assumeRole);
     synchronized (log) {
       if (log.size() == logCapacity) {
         log.removeFirst();
@@ -106,15 +114,18 @@ public final class Observations {
    *
    * @param sequence order of arrival, from 1
    * @param time when it arrived, on the emulator's clock
-   * @param operation the operation name, or the raw X-Amz-Target for unknown ones
-   * @param accountId the account it acted in
+   * @param operation the operation name, or the raw X-Amz-Target (STS: Action) for unknown ones
+   * @param accountId the account it acted in: a session's role's account for session credentials
    * @param region the region it acted in
    * @param accessKeyId the access key id it was signed with, null if unsigned (who called, as
    *     CloudTrail records it)
+   * @param roleArn the role whose session credentials signed it, null for other credentials
+   * @param roleSessionName that session's name, null for other credentials
    * @param table the table it named (TableName or ResourceArn), if any
    * @param httpStatus the status answered
    * @param errorCode the error code answered, null on success
    * @param durationMicros time spent answering, injected latency included
+   * @param assumeRole what an AssumeRole asked for, null for other operations
    */
   public record RequestRecord(
       long sequence,
@@ -123,8 +134,27 @@ public final class Observations {
       String accountId,
       String region,
       String accessKeyId,
+      String roleArn,
+      String roleSessionName,
       String table,
       int httpStatus,
       String errorCode,
-      long durationMicros) {}
+      long durationMicros,
+      AssumeRoleAttempt assumeRole) {}
+
+  /**
+   * What an AssumeRole asked for, as sent, and what the role's trust made of its ExternalId.
+   *
+   * @param roleArn the RoleArn requested
+   * @param roleSessionName the RoleSessionName requested
+   * @param sessionTags the session tags sent, key to value, in the order sent
+   * @param externalIdMatched whether the ExternalId was the one the registered role's trust
+   *     requires (false for a role not registered); null when the trust was not checked, because
+   *     the request was invalid or failed first
+   */
+  public record AssumeRoleAttempt(
+      String roleArn,
+      String roleSessionName,
+      Map<String, String> sessionTags,
+      Boolean externalIdMatched) {}
 }

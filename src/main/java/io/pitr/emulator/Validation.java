@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * Collects constraint violations of one request and turns them into DynamoDB's Coral-format
- * ValidationException (spec section 2.8). All validation messages of the emulator are written here,
- * so that their wording lives in one place.
+ * ValidationException (spec section 2.8), which STS words alike and answers as ValidationError. All
+ * validation messages of the emulator are written here, so that their wording lives in one place.
  */
 final class Validation {
 
@@ -30,12 +30,15 @@ final class Validation {
       return this;
     }
     length(value, path, 3, 255);
-    if (!TABLE_NAME.matcher(value).matches()) {
+    return pattern(value, path, TABLE_NAME);
+  }
+
+  /** A string that must match {@code pattern} whole; the message shows the pattern as written. */
+  Validation pattern(String value, String path, Pattern pattern) {
+    if (value != null && !pattern.matcher(value).matches()) {
       violations.add(
           item(
-              value,
-              path,
-              "Member must satisfy regular expression pattern: " + TABLE_NAME.pattern()));
+              value, path, "Member must satisfy regular expression pattern: " + pattern.pattern()));
     }
     return this;
   }
