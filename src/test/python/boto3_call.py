@@ -1,7 +1,7 @@
-"""Makes one DynamoDB call with boto3 and prints the outcome as JSON, for the Java tests.
+"""Makes one DynamoDB or STS call with boto3 and prints the outcome as JSON, for the Java tests.
 
-Usage: boto3_call.py ENDPOINT REGION OPERATION PARAMS_JSON
-Prints {"response": {...}} or {"error": {"code": ..., "message": ..., "status": ...}} or, when
+Usage: boto3_call.py ENDPOINT REGION SERVICE OPERATION PARAMS_JSON ACCESS_KEY_ID SECRET [TOKEN]
+SERVICE is dynamodb or sts; TOKEN is the session token of temporary credentials. Prints {"response": {...}} or {"error": {"code": ..., "message": ..., "status": ...}} or, when
 botocore refuses the parameters before sending, {"clientError": "..."}. Retries are off, so every
 answer of the server is seen as sent. Timestamps are printed as epoch seconds.
 """
@@ -16,13 +16,15 @@ from botocore import xform_name
 
 
 def main():
-    endpoint, region, operation, params = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    endpoint, region, service, operation, params, access_key_id, secret = sys.argv[1:8]
+    session_token = sys.argv[8] if len(sys.argv) > 8 else None
     client = boto3.client(
-        "dynamodb",
+        service,
         endpoint_url=endpoint,
         region_name=region,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=session_token,
         config=botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
     try:

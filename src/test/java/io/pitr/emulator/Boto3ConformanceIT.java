@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,21 +41,25 @@ class Boto3ConformanceIT extends ExternalClientConformance {
   }
 
   @Override
-  Outcome call(URI endpoint, String operation, String params) {
-    return callBoto3(python, endpoint, REGION, operation, params);
-  }
-
-  static Outcome callBoto3(
-      Path python, URI endpoint, String region, String operation, String params) {
-    var result =
-        ExternalCommand.run(
+  Outcome call(URI endpoint, String service, String operation, String params, Keys keys) {
+    List<String> command =
+        new ArrayList<>(
             List.of(
                 python.toString(),
                 SCRIPT.toString(),
                 endpoint.toString(),
-                region,
+                REGION,
+                service,
                 operation,
-                params),
+                params,
+                keys.accessKeyId(),
+                keys.secretAccessKey()));
+    if (keys.sessionToken() != null) {
+      command.add(keys.sessionToken());
+    }
+    var result =
+        ExternalCommand.run(
+            command,
             Map.of("AWS_CONFIG_FILE", "/dev/null", "AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
             Duration.ofSeconds(60));
     if (result.exitCode() != 0) {

@@ -5,18 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The emulator's behaviour as seen by a DynamoDB client nobody here wrote. Subclasses say how to
- * make one call with their client; the scenarios are the same for all of them.
+ * The emulator's behaviour as seen by DynamoDB and STS clients nobody here wrote. Subclasses say
+ * how to make one call with their client; the scenarios are the same for all of them.
  */
 abstract class ExternalClientConformance {
 
   static final String REGION = "eu-west-1";
   static final ObjectMapper JSON = new ObjectMapper();
+  static final Keys DEFAULT_KEYS = new Keys("AKIDEXAMPLE", "secret", null);
+  static final String CALLER_ACCOUNT = "111111111111";
+  static final String ROLE_ACCOUNT = "222222222222";
+  static final String ROLE_ARN = "arn:aws:iam::" + ROLE_ACCOUNT + ":role/pitr";
+  static final String EXTERNAL_ID = "pitr-operator-7f3a";
 
   DynamoDbEmulator emulator;
 
@@ -31,9 +38,27 @@ abstract class ExternalClientConformance {
   record Outcome(JsonNode response, String errorCode, String errorMessage, String clientError) {}
 
   /**
-   * Makes {@code operation} (its API name) with {@code params} (API member names) via the client.
+   * The keys a call signs with.
+   *
+   * @param sessionToken the token of temporary credentials; null for long-term keys
    */
-  abstract Outcome call(URI endpoint, String operation, String params);
+  record Keys(String accessKeyId, String secretAccessKey, String sessionToken) {
+
+    /** The temporary credentials in an AssumeRole answer. */
+    static Keys issuedBy(JsonNode assumeRoleResponse) {
+      JsonNode credentials = assumeRoleResponse.get("Credentials");
+      return new Keys(
+          credentials.get("AccessKeyId").asText(),
+          credentials.get("SecretAccessKey").asText(),
+          credentials.get("SessionToken").asText());
+    }
+  }
+
+  /**
+   * Makes {@code operation} (its API name) of {@code service} ("dynamodb" or "sts") with {@code
+   * params} (API member names) via the client, signed with {@code keys}.
+   */
+  abstract Outcome call(URI endpoint, String service, String operation, String params, Keys keys);
 
   @BeforeEach
   void startEmulator() {
@@ -160,8 +185,108 @@ abstract class ExternalClientConformance {
         .isEqualTo(3);
   }
 
+  @Test
+  void assumeRoleGivesCredentialsThatActInTheRolesAccount() {
+    emulator.registerRole(new AssumableRole(ROLE_ARN, EXTERNAL_ID, Set.of(CALLER_ACCOUNT)));
+
+    JsonNode assumed =
+        sts(
+                "AssumeRole",
+                assumeRole(
+                    "conformance", EXTERNAL_ID, "\"Tags\":[{\"Key\":\"team\",\"Value\":\"a\"}]"),
+                callerKeys())
+            .response();
+    assertThat(assumed.at("/AssumedRoleUser/Arn").asText())
+        .isEqualTo("arn:aws:sts::" + ROLE_ACCOUNT + ":assumed-role/pitr/conformance");
+    assertThat(assumed.at("/AssumedRoleUser/AssumedRoleId").asText())
+        .matches("AROA[A-Z0-9]{17}:conformance");
+    assertThat(assumed.at("/Credentials/AccessKeyId").asText()).matches("ASIA[A-Z0-9]{16}");
+    assertThat(assumed.get("PackedPolicySize").asInt()).isBetween(1, 100);
+    Keys session = Keys.issuedBy(assumed);
+
+    JsonNode identity = sts("GetCallerIdentity", "{}", session).response();
+    assertThat(identity.get("Account").asText()).isEqualTo(ROLE_ACCOUNT);
+    assertThat(identity.get("Arn").asText()).isEqualTo(assumed.at("/AssumedRoleUser/Arn").asText());
+    assertThat(identity.get("UserId").asText())
+        .isEqualTo(assumed.at("/AssumedRoleUser/AssumedRoleId").asText());
+
+    Outcome created =
+        call(emulator.endpoint(), "dynamodb", "CreateTable", createTable("orders"), session);
+    assertThat(created.response().at("/TableDescription/TableArn").asText())
+        .isEqualTo(new Scope(ROLE_ACCOUNT, REGION).tableArn("orders"));
+    assertThat(call("ListTables", "{}").response().get("TableNames"))
+        .as("the default account does not see the role's table")
+        .isEmpty();
+    assertThat(emulator.observations().requests().get(0).assumeRole())
+        .isEqualTo(
+            new Observations.AssumeRoleAttempt(ROLE_ARN, "conformance", Map.of("team", "a"), true));
+  }
+
+  @Test
+  void getCallerIdentityOfLongTermKeysIsTheAccountsRoot() {
+    JsonNode identity = sts("GetCallerIdentity", "{}", callerKeys()).response();
+
+    assertThat(identity.get("Account").asText()).isEqualTo(CALLER_ACCOUNT);
+    assertThat(identity.get("Arn").asText()).isEqualTo("arn:aws:iam::" + CALLER_ACCOUNT + ":root");
+    assertThat(identity.get("UserId").asText()).isEqualTo(CALLER_ACCOUNT);
+  }
+
+  @Test
+  void assumeRoleWithoutTheRightExternalIdIsAccessDenied() {
+    emulator.registerRole(new AssumableRole(ROLE_ARN, EXTERNAL_ID, Set.of(CALLER_ACCOUNT)));
+    String denied =
+        "User: arn:aws:iam::"
+            + CALLER_ACCOUNT
+            + ":root is not authorized to perform: sts:AssumeRole on resource: "
+            + ROLE_ARN;
+
+    Outcome missing = sts("AssumeRole", assumeRole("conformance", null, null), callerKeys());
+    assertThat(missing.errorCode()).isEqualTo("AccessDenied");
+    assertThat(missing.errorMessage()).isEqualTo(denied);
+    Outcome wrong = sts("AssumeRole", assumeRole("conformance", "guessed", null), callerKeys());
+    assertThat(wrong.errorCode()).isEqualTo("AccessDenied");
+    assertThat(wrong.errorMessage()).isEqualTo(denied);
+    assertThat(emulator.observations().requests())
+        .extracting(record -> record.assumeRole().externalIdMatched())
+        .containsExactly(false, false);
+  }
+
+  @Test
+  void injectedFaultsReachStsClientsInStsShape() {
+    emulator.faults().failNext(Operation.GET_CALLER_IDENTITY, 1, AwsErrorType.THROTTLING);
+
+    Outcome throttled = sts("GetCallerIdentity", "{}", callerKeys());
+    assertThat(throttled.errorCode()).isEqualTo("Throttling");
+    assertThat(throttled.errorMessage()).isEqualTo("Rate exceeded");
+    assertThat(sts("GetCallerIdentity", "{}", callerKeys()).response()).isNotNull();
+    assertThat(emulator.observations().calls(Operation.GET_CALLER_IDENTITY))
+        .as("retries are off: one call each")
+        .isEqualTo(2);
+  }
+
   Outcome call(String operation, String params) {
-    return call(emulator.endpoint(), operation, params);
+    return call(emulator.endpoint(), "dynamodb", operation, params, DEFAULT_KEYS);
+  }
+
+  Outcome sts(String operation, String params, Keys keys) {
+    return call(emulator.endpoint(), "sts", operation, params, keys);
+  }
+
+  /** Long-term keys whose 12-digit access key id makes the caller's account. */
+  static Keys callerKeys() {
+    return new Keys(CALLER_ACCOUNT, "secret", null);
+  }
+
+  /** AssumeRole's parameters for {@link #ROLE_ARN}; null leaves the ExternalId or more out. */
+  static String assumeRole(String sessionName, String externalId, String more) {
+    return "{\"RoleArn\":\""
+        + ROLE_ARN
+        + "\",\"RoleSessionName\":\""
+        + sessionName
+        + "\""
+        + (externalId == null ? "" : ",\"ExternalId\":\"" + externalId + "\"")
+        + (more == null ? "" : "," + more)
+        + "}";
   }
 
   static String createTable(String name) {
