@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param host address to listen on
  * @param port port to listen on; 0 picks a free one
- * @param accountId account for requests whose access key id is not a 12-digit account id
+ * @param accountId account for requests whose access key id is neither a 12-digit account id nor
+ *     one of session credentials the emulator issued
  * @param defaultRegion region for requests without a SigV4 credential scope
  * @param lifecycle how long tables take to appear, become ACTIVE, get backups and disappear
  * @param enableWithoutPeriod what an enable without RecoveryPeriodInDays does to an enabled table
