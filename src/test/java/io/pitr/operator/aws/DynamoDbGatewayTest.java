@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pitr.emulator.AssumableRole;
 import io.pitr.emulator.AwsErrorType;
 import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.EmulatorSettings;
+import io.pitr.emulator.Observations;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.pitr.AwsAccess;
@@ -17,7 +19,10 @@ import io.pitr.operator.pitr.TableRef;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +52,75 @@ class DynamoDbGatewayTest {
   void stop() {
     gateway.close();
     emulator.close();
+  }
+
+  @Test
+  void aBindingsRoleIsAssumedOncePerPolicyAndItsCallsLandInTheRolesAccount() throws Exception {
+    emulator.registerRole(new AssumableRole(ROLE, "pitr-operator-payments", Set.of(ACCOUNT)));
+    emulator.createTable(new Scope("222222222222", "eu-west-1"), "payments-ledger");
+    TableRef ledger = new TableRef("222222222222", "eu-west-1", "payments-ledger");
+
+    ObservedPitr applied =
+        gateway.update(ledger, DesiredPitr.enabled(7), viaRole("pitr-operator-payments"), "uid-1");
+    ObservedPitr described = gateway.describe(ledger, viaRole("pitr-operator-payments"), "uid-1");
+
+    assertThat(applied.tableArn())
+        .isEqualTo("arn:aws:dynamodb:eu-west-1:222222222222:table/payments-ledger");
+    assertThat(described.recoveryPeriodDays()).isEqualTo(7);
+    List<Observations.RequestRecord> requests = emulator.observations().requests();
+    assertThat(requests)
+        .extracting(Observations.RequestRecord::operation)
+        .as("one session for both calls")
+        .containsExactly("AssumeRole", "UpdateContinuousBackups", "DescribeContinuousBackups");
+    Observations.AssumeRoleAttempt assumed = requests.get(0).assumeRole();
+    assertThat(assumed.roleSessionName()).isEqualTo("payments.payments-ledger");
+    assertThat(assumed.sessionTags())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("pitr-namespace", "payments", "pitr-policy", "payments-ledger"));
+    assertThat(assumed.externalIdMatched()).isTrue();
+    assertThat(requests.subList(1, 3))
+        .allSatisfy(
+            call -> {
+              assertThat(call.accountId()).isEqualTo("222222222222");
+              assertThat(call.roleArn()).isEqualTo(ROLE);
+            });
+    assertThat(emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
+  }
+
+  @Test
+  void aRoleStsRefusesIsAssumeRoleDeniedAndNoDynamoDbCallIsMade() {
+    emulator.registerRole(new AssumableRole(ROLE, "pitr-operator-payments", Set.of(ACCOUNT)));
+    TableRef ledger = new TableRef("222222222222", "eu-west-1", "payments-ledger");
+
+    assertThatThrownBy(
+            () -> gateway.update(ledger, DesiredPitr.disabled(), viaRole("wrong-id"), "uid-1"))
+        .isInstanceOfSatisfying(
+            AwsCallFailed.class,
+            failed -> {
+              assertThat(failed.reason()).isEqualTo(ConditionReason.AssumeRoleDenied);
+              assertThat(failed.getMessage())
+                  .startsWith(
+                      "Could not assume the account binding's role for UpdateContinuousBackups on"
+                          + " table payments-ledger in eu-west-1 of account 222222222222:"
+                          + " AccessDenied: ");
+            });
+    assertThat(emulator.observations().requests())
+        .extracting(Observations.RequestRecord::operation)
+        .containsExactly("AssumeRole");
+  }
+
+  private static final String ROLE = "arn:aws:iam::222222222222:role/pitr-operator";
+
+  private static AwsAccess viaRole(String externalId) {
+    return new AwsAccess(
+        "222222222222",
+        Optional.of(
+            new AwsAccess.AssumedRole(
+                ROLE,
+                externalId,
+                Optional.of(900),
+                "payments.payments-ledger",
+                Map.of("pitr-namespace", "payments", "pitr-policy", "payments-ledger"))));
   }
 
   @Test
