@@ -153,8 +153,8 @@ public final class AwsErrorClassifier {
     String code = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorCode();
     String awsMessage = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorMessage();
     String detail = code + (awsMessage == null ? "" : ": " + sanitize(awsMessage));
-    String context =
-        "Could not assume the account binding's role for " + operation + " on table " + table;
+    // Short, so that STS's own words (which name the role) fit in a condition's message.
+    String context = "Could not assume the binding's role for table " + table;
     if (THROTTLING_CODES.contains(code) || sts.statusCode() == 429) {
       return failed(
           ConditionReason.Throttled, context + ": STS throttled (" + code + ").", failure);

@@ -100,9 +100,8 @@ class DynamoDbGatewayTest {
               assertThat(failed.reason()).isEqualTo(ConditionReason.AssumeRoleDenied);
               assertThat(failed.getMessage())
                   .startsWith(
-                      "Could not assume the account binding's role for UpdateContinuousBackups on"
-                          + " table payments-ledger in eu-west-1 of account 222222222222:"
-                          + " AccessDenied: ");
+                      "Could not assume the binding's role for table payments-ledger in eu-west-1 of"
+                          + " account 222222222222: AccessDenied: ");
             });
     assertThat(emulator.observations().requests())
         .extracting(Observations.RequestRecord::operation)

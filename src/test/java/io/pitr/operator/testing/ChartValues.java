@@ -20,6 +20,7 @@ public final class ChartValues {
   private final Map<String, String> env = new LinkedHashMap<>();
   private List<String> watchNamespaces = List.of();
   private String driftInterval = "2s";
+  private boolean tenancy;
 
   private ChartValues(URI endpoint) {
     aws.put("endpointOverride", endpoint.toString());
@@ -85,6 +86,12 @@ public final class ChartValues {
     return this;
   }
 
+  /** Enforce account bindings (tenancy.enabled). */
+  public ChartValues tenancy() {
+    this.tenancy = true;
+    return this;
+  }
+
   /** One more environment variable for the operator (extraEnv). */
   public ChartValues env(String name, String value) {
     env.put(name, value);
@@ -100,6 +107,7 @@ public final class ChartValues {
     values.put("driftInterval", driftInterval);
     values.put("watchNamespaces", watchNamespaces);
     values.put("extraEnv", extraEnv);
+    values.put("tenancy", Map.of("enabled", tenancy));
     return values;
   }
 }
