@@ -1,16 +1,14 @@
 package io.pitr.operator.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.RealKubeApiServer;
+import io.pitr.operator.testing.Rejections;
 import io.pitr.testing.ExternalCommand;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,14 +99,7 @@ class ContinuousBackupsPolicyAdmissionIT {
         stored.getSpec().setRegion("eu-west-1");
       }
 
-      assertThatThrownBy(() -> client.resource(stored).update())
-          .isInstanceOfSatisfying(
-              KubernetesClientException.class,
-              rejection -> {
-                assertThat(rejection.getCode()).isEqualTo(422);
-                assertThat(fieldsNamed(rejection)).containsExactly(field);
-                assertThat(rejection.getMessage()).contains(reason);
-              });
+      Rejections.assertRejected(() -> client.resource(stored).update(), field, reason);
 
       stored.getSpec().setTableName(policy.getSpec().getTableName());
       stored.getSpec().setRegion(null);
@@ -193,15 +184,8 @@ class ContinuousBackupsPolicyAdmissionIT {
   void rejectsInvalidPolicyNamingTheField(String fixture, String field, String reason) {
     GenericKubernetesResource invalid = Fixtures.loadRaw("policies/invalid/" + fixture);
 
-    assertThatThrownBy(() -> client.resource(invalid).inNamespace(NAMESPACE).create())
-        .isInstanceOfSatisfying(
-            KubernetesClientException.class,
-            rejection -> {
-              assertThat(rejection.getCode()).isEqualTo(422);
-              assertThat(rejection.getStatus().getReason()).isEqualTo("Invalid");
-              assertThat(fieldsNamed(rejection)).containsExactly(field);
-              assertThat(rejection.getMessage()).contains(field).contains(reason);
-            });
+    Rejections.assertRejected(
+        () -> client.resource(invalid).inNamespace(NAMESPACE).create(), field, reason);
     assertThat(
             client
                 .resources(ContinuousBackupsPolicy.class)
@@ -210,16 +194,5 @@ class ContinuousBackupsPolicyAdmissionIT {
                 .get())
         .as("nothing was stored")
         .isNull();
-  }
-
-  /**
-   * The fields a rejection names. Once a schema has CEL rules, the API server adds a cause with no
-   * field saying that the rules could not all be checked; it names nothing, so it is left out.
-   */
-  private static List<String> fieldsNamed(KubernetesClientException rejection) {
-    return rejection.getStatus().getDetails().getCauses().stream()
-        .map(StatusCause::getField)
-        .filter(field -> field != null && !field.equals("<nil>"))
-        .toList();
   }
 }

@@ -1,16 +1,14 @@
 package io.pitr.operator.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.RealKubeApiServer;
+import io.pitr.operator.testing.Rejections;
 import io.pitr.testing.ExternalCommand;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +83,7 @@ class DynamoDbAccountBindingAdmissionIT {
   void rejectsInvalidBindingNamingTheField(String fixture, String field, String reason) {
     GenericKubernetesResource invalid = Fixtures.loadRaw("bindings/invalid/" + fixture);
 
-    assertRejected(() -> client.resource(invalid).create(), field, reason);
+    Rejections.assertRejected(() -> client.resource(invalid).create(), field, reason);
     assertThat(
             client
                 .resources(DynamoDbAccountBinding.class)
@@ -118,7 +116,7 @@ class DynamoDbAccountBindingAdmissionIT {
         };
     edit.accept(stored.getSpec());
 
-    assertRejected(() -> client.resource(stored).update(), field, reason);
+    Rejections.assertRejected(() -> client.resource(stored).update(), field, reason);
 
     DynamoDbAccountBinding rotated =
         client
@@ -164,23 +162,5 @@ class DynamoDbAccountBindingAdmissionIT {
         .contains("tableNames")
         .contains("namespaces")
         .contains("matchExpressions");
-  }
-
-  private static void assertRejected(
-      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String field, String reason) {
-    assertThatThrownBy(call)
-        .isInstanceOfSatisfying(
-            KubernetesClientException.class,
-            rejection -> {
-              assertThat(rejection.getCode()).isEqualTo(422);
-              assertThat(
-                      rejection.getStatus().getDetails().getCauses().stream()
-                          .map(StatusCause::getField)
-                          .filter(named -> named != null && !named.equals("<nil>"))
-                          .toList())
-                  .as(rejection.getMessage())
-                  .containsExactly(field);
-              assertThat(rejection.getMessage()).contains(reason);
-            });
   }
 }
