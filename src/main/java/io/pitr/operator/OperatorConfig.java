@@ -53,9 +53,9 @@ public interface OperatorConfig {
     Optional<URI> endpointOverride();
 
     /**
-     * An STS endpoint instead of the table's region's, for the account bindings' roles (a VPC
-     * endpoint). Defaults to the DynamoDB endpoint override, when there is one: the project's
-     * emulator and moto answer both.
+     * An STS endpoint instead of the table's region's, for the account bindings' roles: an STS VPC
+     * endpoint, or an emulator (the project's and moto answer STS on their DynamoDB port). Not
+     * derived from the DynamoDB override, which may be a VPC endpoint that serves DynamoDB only.
      */
     Optional<URI> stsEndpointOverride();
 

@@ -45,7 +45,7 @@ public class OperatorProducers {
     return new DynamoDbGateway(
         new DynamoDbGateway.Settings(
             aws.endpointOverride(),
-            aws.stsEndpointOverride().or(aws::endpointOverride),
+            aws.stsEndpointOverride(),
             // IRSA (web identity), EKS Pod Identity (container credentials), environment, profiles.
             DefaultCredentialsProvider.builder().build(),
             aws.accountId(),

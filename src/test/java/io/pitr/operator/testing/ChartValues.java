@@ -24,6 +24,8 @@ public final class ChartValues {
 
   private ChartValues(URI endpoint) {
     aws.put("endpointOverride", endpoint.toString());
+    // The emulator answers STS too, for the roles of account bindings.
+    aws.put("stsEndpointOverride", endpoint.toString());
     aws.put("describesPerSecond", 10);
     env.put("AWS_ACCESS_KEY_ID", OPERATOR_ACCESS_KEY);
     env.put("AWS_SECRET_ACCESS_KEY", "test-secret");
