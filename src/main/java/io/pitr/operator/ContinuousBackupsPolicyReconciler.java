@@ -128,7 +128,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     this.gateway = gateway;
     this.settings = settings;
     this.tenancySettings = tenancySettings;
-    this.tenancy = Tenancy.off();
+    this.tenancy = Tenancy.off(gateway::ownAccount);
     // Each reconciler thread draws its jitter from its own ThreadLocalRandom.
     this.reconciliation =
         new Reconciliation(settings, () -> ThreadLocalRandom.current().nextLong());
@@ -245,7 +245,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                 ? Optional.empty()
                 : policiesNaming(table, context)
                     .filter(other -> !isSame(other, policy) && !other.isMarkedForDeletion())
-                    .min(OLDEST_FIRST)
+                    .min(MANAGER_FIRST)
                     .map(this::name),
             PolicyStatusBuilder.readyReason(policy.getStatus()),
             PolicyStatusBuilder.failingSince(policy.getStatus()));
@@ -437,21 +437,38 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                     .forEach(other -> successors.propagateEvent(ResourceID.fromResource(other))));
   }
 
-  private static final Comparator<ContinuousBackupsPolicy> OLDEST_FIRST =
-      Comparator.comparing(
+  /**
+   * Which of the policies naming a table manages it: one that already acts in the table's account
+   * (status.accountId, and not standing by in Conflict) before one that does not, then the oldest.
+   * So a policy created long ago but permitted only now (tenancy) does not take a table from the
+   * policy managing it; it succeeds it when that one goes. With tenancy off no policy records an
+   * account, and the oldest manages.
+   */
+  private static final Comparator<ContinuousBackupsPolicy> MANAGER_FIRST =
+      Comparator.comparing(ContinuousBackupsPolicyReconciler::standsBy)
+          .thenComparing(
               (ContinuousBackupsPolicy p) -> Instant.parse(p.getMetadata().getCreationTimestamp()))
           .thenComparing(p -> p.getMetadata().getNamespace())
           .thenComparing(p -> p.getMetadata().getName());
 
+  private static boolean standsBy(ContinuousBackupsPolicy policy) {
+    ContinuousBackupsPolicyStatus status = policy.getStatus();
+    return status == null
+        || status.getAccountId() == null
+        || PolicyStatusBuilder.readyReason(status)
+            .filter(ConditionReason.Conflict::equals)
+            .isPresent();
+  }
+
   /**
-   * Another policy that manages the table: the oldest one naming it in the same account (being
-   * deleted or not, so that a successor waits until it is gone), if that is not {@code policy}. A
-   * policy that may not manage the table (tenancy) manages nothing. Every replica and every
-   * reconciliation agrees on it without coordination.
+   * Another policy that manages the table: the first naming it in the same account by {@link
+   * #MANAGER_FIRST} (being deleted or not, so that a successor waits until it is gone), if that is
+   * not {@code policy}. A policy that may not manage the table (tenancy) manages nothing. Every
+   * replica and every reconciliation agrees on it without coordination.
    */
   private Optional<ContinuousBackupsPolicy> managerOf(
       TableRef table, Context<ContinuousBackupsPolicy> context, ContinuousBackupsPolicy policy) {
-    return policiesNaming(table, context).min(OLDEST_FIRST).filter(p -> !isSame(p, policy));
+    return policiesNaming(table, context).min(MANAGER_FIRST).filter(p -> !isSame(p, policy));
   }
 
   /** The policies that name the table and may manage it, in its account. */
@@ -474,7 +491,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         TABLE_INDEX,
         policy -> locationOf(policy).map(table -> List.of(indexKey(table))).orElse(List.of()));
     if (!tenancySettings.enabled()) {
-      tenancy = Tenancy.off();
+      tenancy = Tenancy.off(gateway::ownAccount);
       return List.of(successors);
     }
     // A namespace's labels decide which bindings apply to it: a change re-decides its policies.
@@ -489,29 +506,24 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                             now.getMetadata().getLabels(), before.getMetadata().getLabels()))
                 .withSecondaryToPrimaryMapper(
                     namespace ->
-                        policies
-                            .list(namespace.getMetadata().getName())
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
+                        withCoClaimants(policies, policies.list(namespace.getMetadata().getName())))
                 .withPrimaryToSecondaryMapper(
                     (ContinuousBackupsPolicy policy) ->
                         Set.of(new ResourceID(policy.getMetadata().getNamespace())))
                 .build(),
             context);
-    AccountBindings[] resolver = new AccountBindings[1];
     var bindings =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(
                     DynamoDbAccountBinding.class, ContinuousBackupsPolicy.class)
                 .withName("accountbindings")
                 .withWatchAllNamespaces()
+                // Bindings are few and changed by administrators: a change of one re-decides every
+                // policy, so that none waits (the JOSDK maps only the binding's new state, which
+                // says nothing of the namespaces or tables it no longer covers).
                 .withSecondaryToPrimaryMapper(
                     binding ->
-                        policies
-                            .list()
-                            .filter(policy -> resolver[0].concerns(binding, policy))
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
+                        policies.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withPrimaryToSecondaryMapper(
                     (ContinuousBackupsPolicy policy) ->
                         Optional.ofNullable(policy.getStatus())
@@ -520,7 +532,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                             .orElse(Set.of()))
                 .build(),
             context);
-    resolver[0] =
+    tenancy =
         new AccountBindings(
             () -> bindings.list().toList(),
             namespace ->
@@ -528,9 +540,30 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                     .get(new ResourceID(namespace))
                     .map(
                         found ->
-                            Objects.requireNonNullElse(found.getMetadata().getLabels(), Map.of())));
-    tenancy = resolver[0];
+                            Objects.requireNonNullElse(found.getMetadata().getLabels(), Map.of())),
+            gateway::ownAccount);
     return List.of(successors, namespaces, bindings);
+  }
+
+  /**
+   * The policies, and every other policy that names one of their tables: when what tenancy says of
+   * a policy changes, so may which policy manages its table.
+   */
+  private Set<ResourceID> withCoClaimants(
+      IndexerResourceCache<ContinuousBackupsPolicy> cache,
+      Stream<ContinuousBackupsPolicy> policies) {
+    Set<ResourceID> ids = new java.util.HashSet<>();
+    policies.forEach(
+        policy -> {
+          ids.add(ResourceID.fromResource(policy));
+          locationOf(policy)
+              .ifPresent(
+                  table ->
+                      cache
+                          .byIndex(TABLE_INDEX, indexKey(table))
+                          .forEach(other -> ids.add(ResourceID.fromResource(other))));
+        });
+    return ids;
   }
 
   private static String indexKey(TableRef table) {
@@ -565,7 +598,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                             location.region(),
                             Optional.ofNullable(policy.getSpec().getAccountBinding()),
                             Optional.ofNullable(policy.getStatus())
-                                .map(ContinuousBackupsPolicyStatus::getAccountId)))));
+                                .map(ContinuousBackupsPolicyStatus::getAccountId),
+                            Optional.ofNullable(policy.getStatus())
+                                .map(ContinuousBackupsPolicyStatus::getAccountBinding)))));
   }
 
   /**

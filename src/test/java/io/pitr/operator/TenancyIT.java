@@ -32,6 +32,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryDescription;
 
 /**
  * The packaged operator with tenancy on (the chart's tenancy.enabled and its RBAC), against an
@@ -254,6 +255,7 @@ class TenancyIT {
               r ->
                   r.tableName("analytics-clicks")
                       .pointInTimeRecoverySpecification(s -> s.pointInTimeRecoveryEnabled(false)));
+      // A requested look while refused: done (status says so) without an AWS call.
       policies.edit(
           WEB,
           "analytics-clicks",
@@ -262,12 +264,58 @@ class TenancyIT {
                   .setAnnotations(
                       Map.of(ContinuousBackupsPolicyReconciler.RECONCILE_REQUESTED_AT, "now")));
       await()
-          .during(Duration.ofSeconds(3))
           .atMost(Duration.ofSeconds(10))
-          .until(() -> tableCalls("analytics-clicks").size() == calls);
+          .until(
+              () -> policies.get(WEB, "analytics-clicks").getStatus().getLastHandledReconcileAt(),
+              "now"::equals);
+      assertThat(tableCalls("analytics-clicks")).hasSize((int) calls);
     } finally {
       namespace(WEB, Map.of("team", "web"));
       client.resource(analytics).serverSideApply();
+    }
+  }
+
+  @Test
+  void aPolicyPermittedOnlyLaterDoesNotTakeTheTableFromThePolicyManagingIt() {
+    under.emulator().createTable(new Scope(OWN_ACCOUNT, REGION), "analytics-views");
+    // Created first, while namespace web may not manage the table: it asks to turn PITR off.
+    ContinuousBackupsPolicy early = policy("analytics-events.yaml");
+    early.getMetadata().setName("views");
+    early.getSpec().setTableName("analytics-views");
+    early.getSpec().setAccountBinding(null);
+    early.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
+    early.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
+    client.resource(early).inNamespace(WEB).create();
+    policies.awaitCondition(WEB, "views", "Stalled", "True", "NotPermitted");
+    ContinuousBackupsPolicy manager = policy("analytics-events.yaml");
+    manager.getMetadata().setName("views");
+    manager.getSpec().setTableName("analytics-views");
+    policies.awaitReady(client.resource(manager).inNamespace(ANALYTICS).create());
+    assertThat(tableCalls("analytics-views")).hasSize(1);
+
+    client
+        .namespaces()
+        .withName(WEB)
+        .edit(
+            ns ->
+                new NamespaceBuilder(ns)
+                    .editMetadata()
+                    .addToLabels("team", "analytics")
+                    .endMetadata()
+                    .build());
+    try {
+      Condition conflict = policies.awaitCondition(WEB, "views", "Stalled", "True", "Conflict");
+
+      assertThat(conflict.getMessage()).contains("is managed by analytics-prod/views");
+      assertThat(tableCalls("analytics-views")).as("the table is left to its manager").hasSize(1);
+      assertThat(periodIn(OWN_ACCOUNT, "analytics-views")).isEqualTo(7);
+
+      // When the manager goes, the policy standing by succeeds it, and its spec applies.
+      policies.delete(ANALYTICS, "views");
+      policies.awaitReady(WEB, "views", 1, Duration.ofSeconds(10));
+      assertThat(pitrIn(OWN_ACCOUNT, "analytics-views")).isEqualTo("DISABLED");
+    } finally {
+      namespace(WEB, Map.of("team", "web"));
     }
   }
 
@@ -294,8 +342,18 @@ class TenancyIT {
     return under.emulator().observations().requests().stream().filter(which).toList();
   }
 
-  /** The table's recovery period, read in {@code account} (a 12-digit access key selects it). */
+  /** The table's recovery period, read in {@code account}. */
   private static Integer periodIn(String account, String table) {
+    return describeIn(account, table).recoveryPeriodInDays();
+  }
+
+  /** The table's point-in-time recovery status, read in {@code account}. */
+  private static String pitrIn(String account, String table) {
+    return describeIn(account, table).pointInTimeRecoveryStatusAsString();
+  }
+
+  /** DescribeContinuousBackups in {@code account} (a 12-digit access key selects it). */
+  private static PointInTimeRecoveryDescription describeIn(String account, String table) {
     try (DynamoDbClient dynamoDb =
         DynamoDbClient.builder()
             .endpointOverride(under.emulator().endpoint())
@@ -306,8 +364,7 @@ class TenancyIT {
       return dynamoDb
           .describeContinuousBackups(r -> r.tableName(table))
           .continuousBackupsDescription()
-          .pointInTimeRecoveryDescription()
-          .recoveryPeriodInDays();
+          .pointInTimeRecoveryDescription();
     }
   }
 

@@ -14,11 +14,13 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sts.model.StsException;
 
 /**
- * The one place where DynamoDB failures are sorted: waiting (the table or its backups are not there
- * yet), retryable (throttling, server errors, the network, credentials that expired or could not be
- * loaded, a clock the signature was refused for) or needing a person (access, a request DynamoDB
- * rejects). Branches on error codes and exception types; the one exception is a missing credential,
- * which the SDK reports only as a client exception's text.
+ * The one place where AWS failures are sorted, DynamoDB's and those of STS opening an account
+ * binding's role session (which are told apart, see {@link #classifyAssumeRole}): waiting (the
+ * table or its backups are not there yet), retryable (throttling, server errors, the network,
+ * credentials that expired or could not be loaded, a clock the signature was refused for) or
+ * needing a person (access, a request DynamoDB rejects). Branches on error codes and exception
+ * types; the one exception is a missing credential, which the SDK reports only as a client
+ * exception's text.
  */
 public final class AwsErrorClassifier {
 

@@ -14,19 +14,25 @@ public interface ContinuousBackupsGateway {
    * DescribeContinuousBackups: one call, reaching the table's account through {@code access} on
    * behalf of {@code holder} (a policy's UID; an assumed role's session is kept per holder).
    *
-   * @throws TooManyCallsInFlight when no call was made, the account's region having too many
-   *     unanswered
+   * @throws TooManyCallsInFlight when no call was made: too many calls to the account's region wait
+   *     for their answer
    */
   ObservedPitr describe(TableRef table, AwsAccess access, String holder) throws AwsCallFailed;
 
   /**
    * UpdateContinuousBackups with the desired state: one call; its answer is the observation.
    *
-   * @throws TooManyCallsInFlight when no call was made, the account's region having too many
-   *     unanswered
+   * @throws TooManyCallsInFlight when no call was made: too many calls to the account's region wait
+   *     for their answer
    */
   ObservedPitr update(TableRef table, DesiredPitr desired, AwsAccess access, String holder)
       throws AwsCallFailed;
+
+  /**
+   * The account of the operator's own AWS identity, when known (configured, or learned from STS
+   * GetCallerIdentity in the background): answers at once, never waits for STS.
+   */
+  Optional<String> ownAccount(String region);
 
   /** The operations, each with a budget of its own per account and region. */
   enum Operation {

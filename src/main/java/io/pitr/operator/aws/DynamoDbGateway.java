@@ -53,9 +53,10 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    * @param accountId the account, for table ARNs; looked up with STS when absent
    * @param connectTimeout TCP connect timeout
    * @param callTimeout limit for one whole call
-   * @param describesPerSecond this operator's DescribeContinuousBackups budget per region
-   * @param updatesPerSecond this operator's UpdateContinuousBackups budget per region
-   * @param maxCallsInFlight how many calls to one region may wait for an answer at once
+   * @param describesPerSecond this operator's DescribeContinuousBackups budget per account and
+   *     region
+   * @param updatesPerSecond this operator's UpdateContinuousBackups budget per account and region
+   * @param maxCallsInFlight how many calls to one account's region may wait for an answer at once
    */
   public record Settings(
       Optional<URI> endpointOverride,
@@ -94,7 +95,7 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
         (operation, budget) -> {
           Gauge.builder("pitr.aws.budget.calls.per.second", budget, CallBudget::perSecond)
               .tag("operation", operation.name())
-              .description("This operator's share of the AWS call budget, per region")
+              .description("This operator's share of the AWS call budget, per account and region")
               .register(metrics);
           Gauge.builder("pitr.aws.budget.reserved", budget, CallBudget::reserved)
               .tag("operation", operation.name())
@@ -138,6 +139,11 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
                 .continuousBackupsDescription(),
         access,
         holder);
+  }
+
+  @Override
+  public Optional<String> ownAccount(String region) {
+    return account.accountId(region);
   }
 
   @Override
@@ -246,6 +252,10 @@ public final class DynamoDbGateway implements ContinuousBackupsGateway, AutoClos
    */
   private AwsCredentialsProvider credentials(TableRef table, AwsAccess access, String holder) {
     if (access.role().isEmpty()) {
+      RoleSession old = sessions.remove(holder);
+      if (old != null) {
+        old.credentials().close(); // the policy no longer goes through a role
+      }
       return null;
     }
     AwsAccess.AssumedRole role = access.role().get();

@@ -27,6 +27,12 @@ public enum ConditionReason {
   /** The operator's AWS identity may not do what the policy needs; waits for a fix. */
   AccessDenied(Kind.STALLED),
   /**
+   * With tenancy on, the policy's binding has no role, so the operator's own identity must be in
+   * the binding's account, and the operator does not know its own account yet (STS
+   * GetCallerIdentity has not answered, and pitr.aws.account-id is not set); retried with backoff.
+   */
+  AccountUnknown(Kind.WAITING),
+  /**
    * The operator could not assume the IAM role of the policy's account binding (STS refused: trust
    * policy, ExternalId, session tags); waits for a fix.
    */

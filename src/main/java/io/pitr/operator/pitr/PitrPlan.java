@@ -52,10 +52,19 @@ public final class PitrPlan {
    *
    * @return why the spec cannot be applied, if it cannot
    */
+  private static final java.util.regex.Pattern TABLE_NAME =
+      java.util.regex.Pattern.compile("[a-zA-Z0-9_.-]{3,255}");
+
   public static Optional<String> invalidity(
       ContinuousBackupsPolicySpec spec, Optional<String> defaultRegion) {
     if (spec == null || spec.getTableName() == null || spec.getTableName().isBlank()) {
       return Optional.of("spec.tableName is required.");
+    }
+    if (!TABLE_NAME.matcher(spec.getTableName()).matches()) {
+      // The CRD refuses it; a policy stored before, or with validation off, is refused here, so
+      // that no ARN or other form reaches DynamoDB in place of a name.
+      return Optional.of(
+          "spec.tableName must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.");
     }
     PointInTimeRecoverySpecification pitr = spec.getPointInTimeRecoverySpecification();
     if (pitr == null || pitr.getPointInTimeRecoveryEnabled() == null) {

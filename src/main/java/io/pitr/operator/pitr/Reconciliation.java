@@ -501,6 +501,7 @@ public final class Reconciliation {
           AwsServerError,
           EndpointUnreachable,
           CredentialsUnavailable,
+          AccountUnknown,
           ReconciliationFailed ->
           backoff(failingSince, now);
       case AccessDenied,

@@ -1,7 +1,6 @@
 package io.pitr.operator.tenancy;
 
 import io.pitr.operator.api.v1alpha1.AssumeRole;
-import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBindingSpec;
 import io.pitr.operator.api.v1alpha1.NamespaceSelection;
@@ -40,16 +39,21 @@ public final class AccountBindings implements Tenancy {
 
   private final Supplier<Collection<DynamoDbAccountBinding>> bindings;
   private final Function<String, Optional<Map<String, String>>> namespaceLabels;
+  private final Function<String, Optional<String>> ownAccount;
 
   /**
    * @param bindings every binding, as the cache knows them now
    * @param namespaceLabels a namespace's labels, empty when the namespace is not known
+   * @param ownAccount the operator's own account in a region, when known: a binding without a role
+   *     must name it
    */
   public AccountBindings(
       Supplier<Collection<DynamoDbAccountBinding>> bindings,
-      Function<String, Optional<Map<String, String>>> namespaceLabels) {
+      Function<String, Optional<Map<String, String>>> namespaceLabels,
+      Function<String, Optional<String>> ownAccount) {
     this.bindings = bindings;
     this.namespaceLabels = namespaceLabels;
+    this.ownAccount = ownAccount;
   }
 
   @Override
@@ -60,7 +64,7 @@ public final class AccountBindings implements Tenancy {
     }
     List<DynamoDbAccountBinding> fitting =
         bindings.get().stream()
-            .filter(binding -> why(binding, claim, labels).isEmpty())
+            .filter(binding -> mismatch(binding, claim, labels).isEmpty())
             .sorted(Comparator.comparing(binding -> binding.getMetadata().getName()))
             .toList();
     if (fitting.isEmpty()) {
@@ -74,12 +78,30 @@ public final class AccountBindings implements Tenancy {
               + claim.region()
               + ": ask the cluster's administrators for one (kubectl get dynamodbaccountbindings).");
     }
-    DynamoDbAccountBinding first = fitting.get(0);
-    if (fitting.stream().anyMatch(other -> !sameAccess(first, other))) {
+    // Where the policy already acts, its account and then its binding settle it: a binding added
+    // later that also fits does not stall a policy that works.
+    Optional<String> pinned = claim.pinnedAccount().filter(id -> !id.isEmpty());
+    List<DynamoDbAccountBinding> inPinned =
+        pinned.isEmpty()
+            ? fitting
+            : fitting.stream()
+                .filter(binding -> binding.getSpec().getAccountId().equals(pinned.get()))
+                .toList();
+    List<DynamoDbAccountBinding> candidates = inPinned.isEmpty() ? fitting : inPinned;
+    Optional<DynamoDbAccountBinding> last =
+        candidates.stream()
+            .filter(
+                binding -> claim.lastBinding().equals(Optional.of(binding.getMetadata().getName())))
+            .findFirst();
+    if (last.isPresent()) {
+      return permitted(claim, last.get());
+    }
+    DynamoDbAccountBinding first = candidates.get(0);
+    if (candidates.stream().anyMatch(other -> !sameAccess(first, other))) {
       return refused(
           ConditionReason.AmbiguousAccountBinding,
           "DynamoDbAccountBindings "
-              + fitting.stream().map(AccountBindings::describe).collect(Collectors.joining(", "))
+              + candidates.stream().map(AccountBindings::describe).collect(Collectors.joining(", "))
               + " all let namespace "
               + claim.namespace()
               + " manage table "
@@ -89,26 +111,6 @@ public final class AccountBindings implements Tenancy {
               + ": choose one with spec.accountBinding.");
     }
     return permitted(claim, first);
-  }
-
-  /**
-   * Whether a change of the binding may change what is decided for the policy: it names the
-   * binding, was last permitted through it, or lives in a namespace the binding applies to.
-   */
-  public boolean concerns(DynamoDbAccountBinding binding, ContinuousBackupsPolicy policy) {
-    String name = binding.getMetadata().getName();
-    if (policy.getSpec() != null && name.equals(policy.getSpec().getAccountBinding())) {
-      return true;
-    }
-    if (policy.getStatus() != null && name.equals(policy.getStatus().getAccountBinding())) {
-      return true;
-    }
-    String namespace = policy.getMetadata().getNamespace();
-    return binding.getSpec() != null
-        && appliesTo(
-            binding.getSpec().getNamespaces(),
-            namespace,
-            namespaceLabels.apply(namespace).orElse(Map.of()));
   }
 
   private Resolution named(Claim claim, String name, Map<String, String> labels) {
@@ -121,7 +123,7 @@ public final class AccountBindings implements Tenancy {
           ConditionReason.NotPermitted,
           "DynamoDbAccountBinding " + name + " (spec.accountBinding) does not exist.");
     }
-    Optional<String> why = why(binding.get(), claim, labels);
+    Optional<String> why = mismatch(binding.get(), claim, labels);
     if (why.isPresent()) {
       return refused(
           ConditionReason.NotPermitted,
@@ -130,8 +132,8 @@ public final class AccountBindings implements Tenancy {
     return permitted(claim, binding.get());
   }
 
-  /** Why the binding does not fit the claim, if it does not. */
-  private static Optional<String> why(
+  /** How the binding does not fit the claim (its namespaces, regions, tables), if it does not. */
+  private static Optional<String> mismatch(
       DynamoDbAccountBinding binding, Claim claim, Map<String, String> labels) {
     DynamoDbAccountBindingSpec spec = binding.getSpec();
     if (spec == null) {
@@ -166,9 +168,35 @@ public final class AccountBindings implements Tenancy {
         && LabelSelectors.matches(selection.getSelector(), labels);
   }
 
-  private static Resolution permitted(Claim claim, DynamoDbAccountBinding binding) {
+  private Resolution permitted(Claim claim, DynamoDbAccountBinding binding) {
     DynamoDbAccountBindingSpec spec = binding.getSpec();
     AssumeRole role = spec.getAssumeRole();
+    String name = binding.getMetadata().getName();
+    if (role == null) {
+      // The operator's own identity: its account is a fact, not the binding's to declare.
+      Optional<String> own = ownAccount.apply(claim.region());
+      if (own.isEmpty()) {
+        return refused(
+            ConditionReason.AccountUnknown,
+            "DynamoDbAccountBinding "
+                + name
+                + " has no assumeRole, so the operator's own identity must be in account "
+                + spec.getAccountId()
+                + ", and the operator does not know its own account yet (STS GetCallerIdentity;"
+                + " or set pitr.aws.account-id).");
+      }
+      if (!own.get().equals(spec.getAccountId())) {
+        return refused(
+            ConditionReason.NotPermitted,
+            "DynamoDbAccountBinding "
+                + name
+                + " has no assumeRole and names account "
+                + spec.getAccountId()
+                + ", but the operator's own identity is in account "
+                + own.get()
+                + ": give the binding a role in its account, or correct accountId.");
+      }
+    }
     AwsAccess access =
         new AwsAccess(
             spec.getAccountId(),
@@ -181,7 +209,7 @@ public final class AccountBindings implements Tenancy {
                             Optional.ofNullable(r.getDurationSeconds()),
                             sessionName(claim.namespace(), claim.name()),
                             Map.of(NAMESPACE_TAG, claim.namespace(), POLICY_TAG, claim.name()))));
-    return pinned(claim, access, Optional.of(binding.getMetadata().getName()));
+    return pinned(claim, access, Optional.of(name));
   }
 
   /**
@@ -229,9 +257,17 @@ public final class AccountBindings implements Tenancy {
     }
   }
 
+  /** Whether two bindings reach the same account the same way (role, ExternalId, lifetime). */
   private static boolean sameAccess(DynamoDbAccountBinding a, DynamoDbAccountBinding b) {
+    AssumeRole roleA = a.getSpec().getAssumeRole();
+    AssumeRole roleB = b.getSpec().getAssumeRole();
     return a.getSpec().getAccountId().equals(b.getSpec().getAccountId())
-        && Objects.equals(roleArn(a), roleArn(b));
+        && (roleA == null
+            ? roleB == null
+            : roleB != null
+                && roleA.getRoleArn().equals(roleB.getRoleArn())
+                && roleA.getExternalId().equals(roleB.getExternalId())
+                && Objects.equals(roleA.getDurationSeconds(), roleB.getDurationSeconds()));
   }
 
   private static String roleArn(DynamoDbAccountBinding binding) {

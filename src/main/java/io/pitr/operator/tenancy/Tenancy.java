@@ -4,6 +4,7 @@ import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.pitr.Outcome.NotReady;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Who may manage which table, in which account, reached how: decides for each policy before any AWS
@@ -22,6 +23,7 @@ public interface Tenancy {
    * @param region the table's region
    * @param bindingName the binding the policy names (spec.accountBinding), if any
    * @param pinnedAccount the account the policy manages its table in (status.accountId), if known
+   * @param lastBinding the binding it was last permitted through (status.accountBinding), if any
    */
   record Claim(
       String namespace,
@@ -29,7 +31,8 @@ public interface Tenancy {
       String tableName,
       String region,
       Optional<String> bindingName,
-      Optional<String> pinnedAccount) {}
+      Optional<String> pinnedAccount,
+      Optional<String> lastBinding) {}
 
   /** The answer for one policy. */
   sealed interface Resolution permits Permitted, Refused {}
@@ -51,9 +54,12 @@ public interface Tenancy {
   /**
    * Tenancy off: the operator's own identity, in its own account (which tables are not told apart
    * by, since there is only one). A policy that names a binding is refused rather than pointed at
-   * the operator's own account.
+   * the operator's own account; so is one that was applied in another account while tenancy was on
+   * (status.accountId), unless the operator's own account is known to be that one.
+   *
+   * @param ownAccount the operator's own account in a region, when known
    */
-  static Tenancy off() {
+  static Tenancy off(Function<String, Optional<String>> ownAccount) {
     return claim -> {
       if (claim.bindingName().isPresent()) {
         return new Refused(
@@ -65,6 +71,23 @@ public interface Tenancy {
                     + " acts only with its own AWS identity, in its own account. Remove"
                     + " spec.accountBinding, or ask the cluster's administrators to turn tenancy"
                     + " on."));
+      }
+      Optional<String> pinned = claim.pinnedAccount().filter(id -> !id.isEmpty());
+      if (pinned.isPresent()) {
+        Optional<String> own = ownAccount.apply(claim.region());
+        if (!own.equals(pinned)) {
+          return new Refused(
+              new NotReady(
+                  ConditionReason.AccountChanged,
+                  "The policy manages table "
+                      + claim.tableName()
+                      + " in account "
+                      + pinned.get()
+                      + " (status.accountId), but with tenancy off the operator acts in its own"
+                      + " account, "
+                      + own.map(id -> "which is " + id).orElse("which it does not know")
+                      + ". It does not follow: turn tenancy back on, or create a new policy."));
+        }
       }
       return new Permitted(AwsAccess.own(""), Optional.empty());
     };

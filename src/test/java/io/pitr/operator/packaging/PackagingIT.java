@@ -236,6 +236,14 @@ class PackagingIT {
     assertThat(added)
         .containsExactlyInAnyOrder(
             "ClusterRole/pitr-operator-tenancy", "ClusterRoleBinding/pitr-operator-tenancy");
+    assertThat(on.stream().filter(o -> o instanceof ClusterRole).map(o -> (ClusterRole) o))
+        .as("no role of the chart is aggregated into admin or edit, which tenants hold")
+        .allSatisfy(
+            role -> {
+              assertThat(role.getAggregationRule()).isNull();
+              assertThat(role.getMetadata().getLabels().keySet())
+                  .noneMatch(key -> key.startsWith("rbac.authorization.k8s.io/aggregate-to"));
+            });
     ClusterRole role =
         (ClusterRole)
             on.stream()
@@ -365,6 +373,19 @@ class PackagingIT {
                   .resources(DynamoDbAccountBinding.class)
                   .withName(example.getMetadata().getName())
                   .delete());
+      // Nor can it label its namespace into a binding that selects namespaces by label.
+      assertForbidden(
+          () ->
+              tenant
+                  .namespaces()
+                  .withName("payments")
+                  .edit(
+                      ns ->
+                          new NamespaceBuilder(ns)
+                              .editMetadata()
+                              .addToLabels("team", "analytics")
+                              .endMetadata()
+                              .build()));
     }
     assertThat(
             client

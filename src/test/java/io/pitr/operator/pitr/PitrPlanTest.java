@@ -100,6 +100,12 @@ class PitrPlanTest {
     valid.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
     assertThat(PitrPlan.invalidity(valid.getSpec(), Optional.of("us-east-1")))
         .hasValueSatisfying(reason -> assertThat(reason).contains("must not be set"));
+
+    // What the CRD refuses is refused again, so that an ARN never reaches DynamoDB as a name.
+    var arn = Fixtures.load("policies/enabled-14-days.yaml", ContinuousBackupsPolicy.class);
+    arn.getSpec().setTableName("arn:aws:dynamodb:eu-west-1:222222222222:table/orders");
+    assertThat(PitrPlan.invalidity(arn.getSpec(), Optional.of("us-east-1")))
+        .hasValue("spec.tableName must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.");
   }
 
   static ObservedPitr observed(boolean backups, String status, Integer period) {

@@ -40,8 +40,10 @@ class AccountBindingsTest {
               "payments", Map.of(),
               "analytics-prod", Map.of("team", "analytics"),
               "web", Map.of("team", "web")));
+  private Optional<String> ownAccount = Optional.of("111111111111");
   private final AccountBindings tenancy =
-      new AccountBindings(() -> bindings, ns -> Optional.ofNullable(namespaceLabels.get(ns)));
+      new AccountBindings(
+          () -> bindings, ns -> Optional.ofNullable(namespaceLabels.get(ns)), region -> ownAccount);
 
   @Test
   void aNamespaceNamedByABindingReachesItsAccountThroughItsRoleWithSessionTags() {
@@ -173,7 +175,8 @@ class AccountBindingsTest {
             "payments-ledger",
             "eu-west-1",
             Optional.empty(),
-            Optional.of("999999999999"));
+            Optional.of("999999999999"),
+            Optional.empty());
 
     assertThat(tenancy.resolve(pinned))
         .isInstanceOfSatisfying(
@@ -190,7 +193,7 @@ class AccountBindingsTest {
 
   @Test
   void withTenancyOffEveryPolicyUsesTheOperatorsIdentityAndANamedBindingIsRefused() {
-    Tenancy off = Tenancy.off();
+    Tenancy off = Tenancy.off(region -> Optional.of("111111111111"));
 
     assertThat(off.resolve(claim("web", "orders", "eu-west-1", null)))
         .isEqualTo(new Permitted(AwsAccess.own(""), Optional.empty()));
@@ -198,6 +201,89 @@ class AccountBindingsTest {
         .isInstanceOfSatisfying(
             Refused.class,
             r -> assertThat(r.outcome().reason()).isEqualTo(ConditionReason.NotPermitted));
+  }
+
+  @Test
+  void turningTenancyOffNeverPointsAPolicyAtItsOwnAccountsTableOfTheSameName() {
+    Claim appliedIn222 =
+        new Claim(
+            "payments",
+            "payments-ledger",
+            "payments-ledger",
+            "eu-west-1",
+            Optional.empty(),
+            Optional.of("222222222222"),
+            Optional.of("payments-prod"));
+
+    assertThat(Tenancy.off(region -> Optional.of("111111111111")).resolve(appliedIn222))
+        .isInstanceOfSatisfying(
+            Refused.class,
+            r -> {
+              assertThat(r.outcome().reason()).isEqualTo(ConditionReason.AccountChanged);
+              assertThat(r.outcome().message()).contains("which is 111111111111");
+            });
+    assertThat(Tenancy.off(region -> Optional.empty()).resolve(appliedIn222))
+        .as("an own account not known is not taken for the pinned one")
+        .isInstanceOfSatisfying(
+            Refused.class,
+            r -> assertThat(r.outcome().reason()).isEqualTo(ConditionReason.AccountChanged));
+    assertThat(Tenancy.off(region -> Optional.of("222222222222")).resolve(appliedIn222))
+        .isEqualTo(new Permitted(AwsAccess.own(""), Optional.empty()));
+  }
+
+  @Test
+  void aBindingWithoutARoleMustNameTheOperatorsOwnAccount() {
+    ContinuousBackupsPolicy policy =
+        example("analytics-events.yaml", ContinuousBackupsPolicy.class);
+
+    ownAccount = Optional.of("000000000000");
+    assertThat(tenancy.resolve(claim("analytics-prod", policy)))
+        .isEqualTo(
+            refused(
+                ConditionReason.NotPermitted,
+                "DynamoDbAccountBinding analytics has no assumeRole and names account"
+                    + " 111111111111, but the operator's own identity is in account 000000000000:"
+                    + " give the binding a role in its account, or correct accountId."));
+    ownAccount = Optional.empty();
+    assertThat(tenancy.resolve(claim("analytics-prod", policy)))
+        .isInstanceOfSatisfying(
+            Refused.class,
+            r -> assertThat(r.outcome().reason()).isEqualTo(ConditionReason.AccountUnknown));
+  }
+
+  @Test
+  void aPolicyThatWorksIsNotStalledByABindingAddedLaterThatAlsoFits() {
+    DynamoDbAccountBinding staging = copy(bindings.get(0), "a-payments-staging");
+    staging.getSpec().setAccountId("333333333333");
+    staging.getSpec().getAssumeRole().setRoleArn("arn:aws:iam::333333333333:role/pitr-operator");
+    bindings.add(staging);
+    Claim applied =
+        new Claim(
+            "payments",
+            "payments-ledger",
+            "payments-ledger",
+            "eu-west-1",
+            Optional.empty(),
+            Optional.of("222222222222"),
+            Optional.of("payments-prod"));
+
+    assertThat(tenancy.resolve(applied))
+        .isInstanceOfSatisfying(
+            Permitted.class, p -> assertThat(p.bindingName()).contains("payments-prod"));
+  }
+
+  @Test
+  void twoBindingsOfOneRoleWithDifferentExternalIdsAreAmbiguous() {
+    DynamoDbAccountBinding rotated = copy(bindings.get(0), "payments-rotated");
+    rotated.getSpec().getAssumeRole().setExternalId("pitr-operator-payments-2027");
+    bindings.add(rotated);
+
+    assertThat(tenancy.resolve(claim("payments", "payments-ledger", "eu-west-1", null)))
+        .isInstanceOfSatisfying(
+            Refused.class,
+            r ->
+                assertThat(r.outcome().reason())
+                    .isEqualTo(ConditionReason.AmbiguousAccountBinding));
   }
 
   @Test
@@ -209,6 +295,9 @@ class AccountBindingsTest {
     assertThat(TableNamePattern.matches("ledger-??", "ledger-1")).isFalse();
     assertThat(TableNamePattern.matches("a.b", "a.b")).isTrue();
     assertThat(TableNamePattern.matches("a.b*", "axb")).as("'.' is itself").isFalse();
+    assertThat(TableNamePattern.matches("*", "arn:aws:dynamodb:eu-west-1:1:table/x"))
+        .as("'*' stands for table-name characters only")
+        .isFalse();
   }
 
   @Test
@@ -260,7 +349,13 @@ class AccountBindingsTest {
   private static Claim claim(
       String namespace, String table, String region, String binding, String name) {
     return new Claim(
-        namespace, name, table, region, Optional.ofNullable(binding), Optional.empty());
+        namespace,
+        name,
+        table,
+        region,
+        Optional.ofNullable(binding),
+        Optional.empty(),
+        Optional.empty());
   }
 
   private static Refused refused(ConditionReason reason, String message) {

@@ -20,6 +20,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.region",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Account",
+    jsonPath = ".status.accountId",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
     name = "PITR",
     jsonPath =
         ".status.continuousBackupsDescription.pointInTimeRecoveryDescription"

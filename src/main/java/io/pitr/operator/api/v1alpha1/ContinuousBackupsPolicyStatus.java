@@ -27,9 +27,9 @@ public class ContinuousBackupsPolicyStatus {
   private String region;
 
   @JsonPropertyDescription(
-      "The AWS account the operator manages the table in, once it is known: the account of the"
-          + " policy's binding, or the operator's configured account. Kept, so that a policy is"
-          + " never pointed at a table of another account when bindings change.")
+      "With tenancy on: the AWS account the operator manages the table in, that of the policy's"
+          + " account binding. Kept, so that a policy is never pointed at a table of another"
+          + " account when bindings change or tenancy is turned off.")
   private String accountId;
 
   @JsonPropertyDescription(
