@@ -51,7 +51,7 @@ public class DynamoDbAccountBindingSpec {
   @Size(min = 1, max = 256)
   @JsonPropertyDescription(
       "The table names that may be managed: exact names or patterns in which '*' stands for any"
-          + " run of characters and '?' for one, for example payments-* or ledger.")
+          + " run of table-name characters and '?' for one, for example payments-* or ledger.")
   private List<@Size(min = 1, max = 255) @Pattern("^[a-zA-Z0-9_.*?-]+$") String> tableNames;
 
   @Required
