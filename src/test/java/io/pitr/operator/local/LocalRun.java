@@ -2,13 +2,23 @@ package io.pitr.operator.local;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.pitr.emulator.AssumableRole;
 import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.EmulatorSettings;
 import io.pitr.emulator.Scope;
+import io.pitr.operator.api.v1alpha1.AssumeRole;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
+import io.pitr.operator.api.v1alpha1.DynamoDbAccountBindingSpec;
+import io.pitr.operator.api.v1alpha1.NamespaceSelection;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import java.io.IOException;
@@ -18,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Environment: KUBECONFIG (use that cluster), PITR_AWS_ENDPOINT_OVERRIDE or AWS credentials
  * (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE: use that DynamoDB),
- * PITR_LOCAL_KUBE_VERSION.
+ * PITR_LOCAL_KUBE_VERSION, PITR_TENANCY_ENABLED=true (the multi-team example of
+ * deploy/examples/tenancy: its namespaces, a tenant's ServiceAccount, the tables in both accounts
+ * and the role in the emulator, and a binding that lets namespace demo keep its examples).
  */
 public final class LocalRun {
 
@@ -36,6 +49,11 @@ public final class LocalRun {
   private static final Path WORK = Path.of("target", "local-run");
   private static final List<String> DEMO_TABLES =
       List.of("orders", "payments", "scratch.events-v2");
+
+  /** The operator's own account in the emulator: the one the example's analytics binding names. */
+  private static final String OWN_ACCOUNT = "111111111111";
+
+  private static final Path TENANCY_EXAMPLES = Path.of("deploy", "examples", "tenancy");
 
   private final List<AutoCloseable> running = new ArrayList<>();
 
@@ -57,6 +75,7 @@ public final class LocalRun {
       kubeconfig = startApiServer(env.getOrDefault("PITR_LOCAL_KUBE_VERSION", kubeVersion));
     }
 
+    boolean tenancy = Boolean.parseBoolean(env.getOrDefault("PITR_TENANCY_ENABLED", "false"));
     Map<String, String> operatorEnv = new java.util.HashMap<>();
     operatorEnv.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
     boolean realAws =
@@ -70,13 +89,18 @@ public final class LocalRun {
           env.getOrDefault("AWS_REGION", "from your profile"));
     } else {
       DynamoDbEmulator emulator =
-          DynamoDbEmulator.start(EmulatorSettings.builder().port(freePort(8000)).build());
+          DynamoDbEmulator.start(
+              EmulatorSettings.builder().port(freePort(8000)).accountId(OWN_ACCOUNT).build());
       running.add(0, emulator);
-      Scope scope = new Scope(EmulatorSettings.DEFAULT_ACCOUNT_ID, REGION);
+      Scope scope = new Scope(OWN_ACCOUNT, REGION);
       DEMO_TABLES.forEach(table -> emulator.createTable(scope, table));
+      if (tenancy) {
+        seedTenancyExample(emulator);
+      }
       operatorEnv.put("PITR_AWS_ENDPOINT_OVERRIDE", emulator.endpoint().toString());
+      operatorEnv.put("PITR_AWS_STS_ENDPOINT_OVERRIDE", emulator.endpoint().toString());
       operatorEnv.put("PITR_AWS_REGION", REGION);
-      operatorEnv.put("PITR_AWS_ACCOUNT_ID", EmulatorSettings.DEFAULT_ACCOUNT_ID);
+      operatorEnv.put("PITR_AWS_ACCOUNT_ID", OWN_ACCOUNT);
       operatorEnv.put("AWS_ACCESS_KEY_ID", "local");
       operatorEnv.put("AWS_SECRET_ACCESS_KEY", "local");
       say("DynamoDB emulator on %s with tables %s in %s", emulator.endpoint(), DEMO_TABLES, REGION);
@@ -93,6 +117,10 @@ public final class LocalRun {
         client.resource(policy).inNamespace(NAMESPACE).forceConflicts().serverSideApply();
       }
       say("Installed the CRD and applied deploy/examples/ in namespace %s", NAMESPACE);
+      CustomResourceDefinitions.installDynamoDbAccountBinding(client);
+      if (tenancy) {
+        prepareTenancyExample(client);
+      }
     }
 
     startOperator(operatorEnv);
@@ -105,7 +133,7 @@ public final class LocalRun {
           kubectl describe cbp -n %s orders
           kubectl wait cbp --all -n %s --for=condition=Ready --timeout=60s
         %s
-        Ctrl-C stops everything.""",
+        %sCtrl-C stops everything.""",
         kubeconfig.toAbsolutePath(),
         NAMESPACE,
         NAMESPACE,
@@ -120,7 +148,118 @@ public final class LocalRun {
                   --point-in-time-recovery-specification PointInTimeRecoveryEnabled=false
               (the local run checks every 30 s: PITR_DRIFT_INTERVAL=30s)
               """
-                .formatted(operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"), REGION));
+                .formatted(operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"), REGION),
+        tenancy && !realAws
+            ? """
+              Tenancy: as the administrator, apply the example bindings; as the tenant, a policy:
+                kubectl apply -f deploy/examples/tenancy/payments-binding.yaml \\
+                  -f deploy/examples/tenancy/analytics-binding.yaml
+                kubectl --as=system:serviceaccount:payments:deployer apply -n payments \\
+                  -f deploy/examples/tenancy/payments-ledger.yaml
+                kubectl --as=system:serviceaccount:payments:deployer apply -f \\
+                  deploy/examples/tenancy/analytics-binding.yaml   # refused: Forbidden
+                curl -s %s/_emulator/requests   # each call with its accountId
+
+              """
+                .formatted(operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"))
+            : "");
+  }
+
+  /**
+   * The tables of deploy/examples/tenancy in both accounts, and the payments account's role with
+   * the example binding's ExternalId, trusting the operator's own account.
+   */
+  private static void seedTenancyExample(DynamoDbEmulator emulator) {
+    DynamoDbAccountBinding payments =
+        Fixtures.load(
+            TENANCY_EXAMPLES.resolve("payments-binding.yaml"), DynamoDbAccountBinding.class);
+    AssumeRole role = payments.getSpec().getAssumeRole();
+    emulator.registerRole(
+        new AssumableRole(role.getRoleArn(), role.getExternalId(), Set.of(OWN_ACCOUNT)));
+    Scope paymentsScope = new Scope(payments.getSpec().getAccountId(), "eu-west-1");
+    for (String table : List.of("payments-ledger", "payments-refunds", "events")) {
+      emulator.createTable(paymentsScope, table);
+    }
+    for (String table : List.of("analytics-clicks", "events")) {
+      emulator.createTable(new Scope(OWN_ACCOUNT, "eu-west-1"), table);
+    }
+    say(
+        "Tenancy example: role %s (ExternalId %s) in the emulator; tables payments-ledger,"
+            + " payments-refunds, events in %s and analytics-clicks, events in %s (eu-west-1)",
+        role.getRoleArn(), role.getExternalId(), paymentsScope.accountId(), OWN_ACCOUNT);
+  }
+
+  /**
+   * The example's namespaces (analytics-prod labelled team=analytics), a tenant ServiceAccount
+   * payments/deployer with admin and policy rights in its namespace only, and a binding that lets
+   * namespace demo keep managing the demo tables. The example bindings are for you to apply.
+   */
+  private static void prepareTenancyExample(KubernetesClient client) {
+    client
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName("analytics-prod")
+                .addToLabels("team", "analytics")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    CustomResourceDefinitions.ensureNamespace(client, "payments");
+    client
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("deployer")
+                .withNamespace("payments")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    client
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("pitr-policies")
+                .withNamespace("payments")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("dynamodb.pitr.io")
+                .withResources("continuousbackupspolicies")
+                .withVerbs("get", "list", "watch", "create", "update", "patch", "delete")
+                .endRule()
+                .build())
+        .serverSideApply();
+    for (String[] grant : new String[][] {{"Role", "pitr-policies"}, {"ClusterRole", "admin"}}) {
+      client
+          .resource(
+              new RoleBindingBuilder()
+                  .withNewMetadata()
+                  .withName("deployer-" + grant[1])
+                  .withNamespace("payments")
+                  .endMetadata()
+                  .withNewRoleRef("rbac.authorization.k8s.io", grant[0], grant[1])
+                  .addNewSubject()
+                  .withKind("ServiceAccount")
+                  .withName("deployer")
+                  .withNamespace("payments")
+                  .endSubject()
+                  .build())
+          .serverSideApply();
+    }
+    DynamoDbAccountBinding demo = new DynamoDbAccountBinding();
+    demo.setMetadata(new ObjectMetaBuilder().withName("demo").build());
+    DynamoDbAccountBindingSpec spec = new DynamoDbAccountBindingSpec();
+    spec.setAccountId(OWN_ACCOUNT);
+    spec.setRegions(List.of(REGION));
+    spec.setTableNames(DEMO_TABLES);
+    NamespaceSelection namespaces = new NamespaceSelection();
+    namespaces.setNames(List.of(NAMESPACE));
+    spec.setNamespaces(namespaces);
+    demo.setSpec(spec);
+    client.resource(demo).serverSideApply();
+    say(
+        "Tenancy on: namespaces payments and analytics-prod (team=analytics), ServiceAccount"
+            + " payments/deployer, and binding demo (namespace %s, its tables)",
+        NAMESPACE);
   }
 
   private Path startApiServer(String version) throws Exception {
