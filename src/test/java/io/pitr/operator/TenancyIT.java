@@ -11,6 +11,7 @@ import io.pitr.emulator.Observations.RequestRecord;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
@@ -316,6 +317,45 @@ class TenancyIT {
       assertThat(pitrIn(OWN_ACCOUNT, "analytics-views")).isEqualTo("DISABLED");
     } finally {
       namespace(WEB, Map.of("team", "web"));
+    }
+  }
+
+  @Test
+  void aDisablePolicyThatMayNoLongerManageItsTableGoesWithoutTurningPitrOff() {
+    under.emulator().createTable(new Scope(OWN_ACCOUNT, REGION), "analytics-orders");
+    ContinuousBackupsPolicy policy = policy("analytics-events.yaml");
+    policy.getMetadata().setName("orders");
+    policy.getSpec().setTableName("analytics-orders");
+    policy.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    policies.awaitReady(client.resource(policy).inNamespace(ANALYTICS).create());
+    namespace(ANALYTICS, Map.of("team", "former-analytics"));
+    try {
+      policies.awaitCondition(ANALYTICS, "orders", "Stalled", "True", "NotPermitted");
+      long updates =
+          tableCalls("analytics-orders").stream()
+              .filter(r -> r.operation().equals("UpdateContinuousBackups"))
+              .count();
+
+      policies.delete(ANALYTICS, "orders");
+      policies.awaitGone(ANALYTICS, "orders");
+
+      assertThat(
+              tableCalls("analytics-orders").stream()
+                  .filter(r -> r.operation().equals("UpdateContinuousBackups"))
+                  .count())
+          .isEqualTo(updates);
+      assertThat(pitrIn(OWN_ACCOUNT, "analytics-orders")).isEqualTo("ENABLED");
+      assertThat(client.events().v1().events().inNamespace(ANALYTICS).list().getItems())
+          .filteredOn(e -> e.getRegarding() != null && "orders".equals(e.getRegarding().getName()))
+          .extracting(e -> e.getReason() + ": " + e.getNote())
+          .anySatisfy(
+              note ->
+                  assertThat(note)
+                      .startsWith(
+                          "NotPermitted: Point-in-time recovery left as it is although"
+                              + " deletionPolicy is Disable: "));
+    } finally {
+      namespace(ANALYTICS, Map.of("team", "analytics"));
     }
   }
 

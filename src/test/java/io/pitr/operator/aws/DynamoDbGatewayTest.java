@@ -234,7 +234,38 @@ class DynamoDbGatewayTest {
       assertThat(limited.reserve(describe, new TableRef("us-east-1", "orders"), "b"))
           .as("another region has its own budget")
           .isEmpty();
+      assertThat(
+              limited.reserve(describe, new TableRef("222222222222", "eu-west-1", "orders"), "b"))
+          .as("and so has another account in the same region")
+          .isEmpty();
     }
+  }
+
+  @Test
+  void aRotatedExternalIdOrAReleasedPolicyOpensANewSession() throws Exception {
+    emulator.registerRole(new AssumableRole(ROLE, "pitr-operator-payments", Set.of(ACCOUNT)));
+    emulator.createTable(new Scope("222222222222", "eu-west-1"), "payments-ledger");
+    TableRef ledger = new TableRef("222222222222", "eu-west-1", "payments-ledger");
+    gateway.describe(ledger, viaRole("pitr-operator-payments"), "uid-1");
+
+    emulator.registerRole(new AssumableRole(ROLE, "pitr-operator-2027", Set.of(ACCOUNT)));
+    gateway.describe(ledger, viaRole("pitr-operator-2027"), "uid-1");
+    gateway.release("uid-1");
+    gateway.describe(ledger, viaRole("pitr-operator-2027"), "uid-1");
+
+    assertThat(emulator.observations().requests())
+        .extracting(Observations.RequestRecord::operation)
+        .containsExactly(
+            "AssumeRole",
+            "DescribeContinuousBackups",
+            "AssumeRole",
+            "DescribeContinuousBackups",
+            "AssumeRole",
+            "DescribeContinuousBackups");
+    assertThat(emulator.observations().requests())
+        .filteredOn(r -> r.assumeRole() != null)
+        .extracting(r -> r.assumeRole().externalIdMatched())
+        .containsExactly(true, true, true);
   }
 
   @Test
