@@ -1,9 +1,7 @@
 package io.pitr.operator;
 
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -14,13 +12,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
-import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.aws.AwsCallFailed;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
 import io.pitr.operator.aws.TooManyCallsInFlight;
@@ -38,8 +34,8 @@ import io.pitr.operator.pitr.Reconciliation.Event;
 import io.pitr.operator.pitr.Reconciliation.Verdict;
 import io.pitr.operator.pitr.TableRef;
 import io.pitr.operator.status.PolicyStatusBuilder;
-import io.pitr.operator.tenancy.AccountBindings;
 import io.pitr.operator.tenancy.Tenancy;
+import io.pitr.operator.tenancy.TenancyEventSources;
 import io.pitr.operator.tenancy.TenancySettings;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -48,12 +44,10 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -494,55 +488,14 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       tenancy = Tenancy.off(gateway::ownAccount);
       return List.of(successors);
     }
-    // A namespace's labels decide which bindings apply to it: a change re-decides its policies.
-    var namespaces =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, ContinuousBackupsPolicy.class)
-                .withName("namespaces")
-                .withWatchAllNamespaces()
-                .withOnUpdateFilter(
-                    (now, before) ->
-                        !Objects.equals(
-                            now.getMetadata().getLabels(), before.getMetadata().getLabels()))
-                .withSecondaryToPrimaryMapper(
-                    namespace ->
-                        withCoClaimants(policies, policies.list(namespace.getMetadata().getName())))
-                .withPrimaryToSecondaryMapper(
-                    (ContinuousBackupsPolicy policy) ->
-                        Set.of(new ResourceID(policy.getMetadata().getNamespace())))
-                .build(),
-            context);
-    var bindings =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(
-                    DynamoDbAccountBinding.class, ContinuousBackupsPolicy.class)
-                .withName("accountbindings")
-                .withWatchAllNamespaces()
-                // Bindings are few and changed by administrators: a change of one re-decides every
-                // policy, so that none waits (the JOSDK maps only the binding's new state, which
-                // says nothing of the namespaces or tables it no longer covers).
-                .withSecondaryToPrimaryMapper(
-                    binding ->
-                        policies.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .withPrimaryToSecondaryMapper(
-                    (ContinuousBackupsPolicy policy) ->
-                        Optional.ofNullable(policy.getStatus())
-                            .map(ContinuousBackupsPolicyStatus::getAccountBinding)
-                            .map(name -> Set.of(new ResourceID(name)))
-                            .orElse(Set.of()))
-                .build(),
-            context);
-    tenancy =
-        new AccountBindings(
-            () -> bindings.list().toList(),
-            namespace ->
-                namespaces
-                    .get(new ResourceID(namespace))
-                    .map(
-                        found ->
-                            Objects.requireNonNullElse(found.getMetadata().getLabels(), Map.of())),
-            gateway::ownAccount);
-    return List.of(successors, namespaces, bindings);
+    TenancyEventSources sources =
+        TenancyEventSources.create(
+            context, changed -> withCoClaimants(policies, changed), gateway::ownAccount);
+    tenancy = sources.tenancy();
+    List<EventSource<?, ContinuousBackupsPolicy>> all = new java.util.ArrayList<>();
+    all.add(successors);
+    all.addAll(sources.sources());
+    return all;
   }
 
   /**

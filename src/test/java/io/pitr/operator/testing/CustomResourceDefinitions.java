@@ -93,8 +93,10 @@ public final class CustomResourceDefinitions {
   }
 
   private static boolean isEstablished(CustomResourceDefinition crd) {
+    // A CRD just created may have a status without conditions yet.
     return crd != null
         && crd.getStatus() != null
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
