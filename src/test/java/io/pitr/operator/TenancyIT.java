@@ -230,16 +230,7 @@ class TenancyIT {
     assertThat(tableCalls("analytics-clicks")).isEmpty();
 
     // The namespace joins the team: the binding's selector now picks it.
-    client
-        .namespaces()
-        .withName(WEB)
-        .edit(
-            ns ->
-                new NamespaceBuilder(ns)
-                    .editMetadata()
-                    .addToLabels("team", "analytics")
-                    .endMetadata()
-                    .build());
+    namespace(WEB, Map.of("team", "analytics"));
     ContinuousBackupsPolicy ready =
         policies.awaitReady(WEB, "analytics-clicks", 1, Duration.ofSeconds(10));
     assertThat(ready.getStatus().getAccountBinding()).isEqualTo("analytics");
@@ -294,16 +285,7 @@ class TenancyIT {
     policies.awaitReady(client.resource(manager).inNamespace(ANALYTICS).create());
     assertThat(tableCalls("analytics-views")).hasSize(1);
 
-    client
-        .namespaces()
-        .withName(WEB)
-        .edit(
-            ns ->
-                new NamespaceBuilder(ns)
-                    .editMetadata()
-                    .addToLabels("team", "analytics")
-                    .endMetadata()
-                    .build());
+    namespace(WEB, Map.of("team", "analytics"));
     try {
       Condition conflict = policies.awaitCondition(WEB, "views", "Stalled", "True", "Conflict");
 

@@ -4,9 +4,6 @@ import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -21,6 +18,7 @@ import io.pitr.operator.api.v1alpha1.DynamoDbAccountBindingSpec;
 import io.pitr.operator.api.v1alpha1.NamespaceSelection;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
+import io.pitr.operator.testing.Tenants;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -205,46 +203,19 @@ public final class LocalRun {
                 .build())
         .serverSideApply();
     CustomResourceDefinitions.ensureNamespace(client, "payments");
-    client
-        .resource(
-            new ServiceAccountBuilder()
-                .withNewMetadata()
-                .withName("deployer")
-                .withNamespace("payments")
-                .endMetadata()
-                .build())
-        .serverSideApply();
-    client
-        .resource(
-            new RoleBuilder()
-                .withNewMetadata()
-                .withName("pitr-policies")
-                .withNamespace("payments")
-                .endMetadata()
-                .addNewRule()
-                .withApiGroups("dynamodb.pitr.io")
-                .withResources("continuousbackupspolicies")
-                .withVerbs("get", "list", "watch", "create", "update", "patch", "delete")
-                .endRule()
-                .build())
-        .serverSideApply();
-    for (String[] grant : new String[][] {{"Role", "pitr-policies"}, {"ClusterRole", "admin"}}) {
-      client
-          .resource(
-              new RoleBindingBuilder()
-                  .withNewMetadata()
-                  .withName("deployer-" + grant[1])
-                  .withNamespace("payments")
-                  .endMetadata()
-                  .withNewRoleRef("rbac.authorization.k8s.io", grant[0], grant[1])
-                  .addNewSubject()
-                  .withKind("ServiceAccount")
-                  .withName("deployer")
-                  .withNamespace("payments")
-                  .endSubject()
-                  .build())
-          .serverSideApply();
-    }
+    Tenants.namespaceAdmin(
+        client,
+        "payments",
+        "deployer",
+        Tenants.policyRights(
+            "continuousbackupspolicies",
+            "get",
+            "list",
+            "watch",
+            "create",
+            "update",
+            "patch",
+            "delete"));
     DynamoDbAccountBinding demo = new DynamoDbAccountBinding();
     demo.setMetadata(new ObjectMetaBuilder().withName("demo").build());
     DynamoDbAccountBindingSpec spec = new DynamoDbAccountBindingSpec();

@@ -9,14 +9,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +25,7 @@ import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.HelmChart;
 import io.pitr.operator.testing.RealKubeApiServer;
+import io.pitr.operator.testing.Tenants;
 import io.pitr.testing.ExternalCommand;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -295,49 +293,11 @@ class PackagingIT {
             Path.of("deploy", "examples", "tenancy", "payments-binding.yaml"),
             DynamoDbAccountBinding.class);
     client.resource(example).serverSideApply();
-    client
-        .resource(
-            new ServiceAccountBuilder()
-                .withNewMetadata()
-                .withName("deployer")
-                .withNamespace("payments")
-                .endMetadata()
-                .build())
-        .serverSideApply();
-    client
-        .resource(
-            new RoleBuilder()
-                .withNewMetadata()
-                .withName("all-of-pitr")
-                .withNamespace("payments")
-                .endMetadata()
-                .addNewRule()
-                .withApiGroups("dynamodb.pitr.io")
-                .withResources("*")
-                .withVerbs("*")
-                .endRule()
-                .build())
-        .serverSideApply();
-    for (String[] grant : new String[][] {{"Role", "all-of-pitr"}, {"ClusterRole", "admin"}}) {
-      client
-          .resource(
-              new RoleBindingBuilder()
-                  .withNewMetadata()
-                  .withName("deployer-" + grant[1])
-                  .withNamespace("payments")
-                  .endMetadata()
-                  .withNewRoleRef("rbac.authorization.k8s.io", grant[0], grant[1])
-                  .addNewSubject()
-                  .withKind("ServiceAccount")
-                  .withName("deployer")
-                  .withNamespace("payments")
-                  .endSubject()
-                  .build())
-          .serverSideApply();
-    }
+    String deployer =
+        Tenants.namespaceAdmin(client, "payments", "deployer", Tenants.policyRights("*", "*"));
     Config impersonating =
         new ConfigBuilder(client.getConfiguration())
-            .withImpersonateUsername("system:serviceaccount:payments:deployer")
+            .withImpersonateUsername(deployer)
             .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:payments")
             .build();
     try (KubernetesClient tenant =

@@ -168,15 +168,7 @@ class AccountBindingsTest {
 
   @Test
   void aPolicyIsNeverPointedAtAnotherAccountsTable() {
-    Claim pinned =
-        new Claim(
-            "payments",
-            "payments-ledger",
-            "payments-ledger",
-            "eu-west-1",
-            Optional.empty(),
-            Optional.of("999999999999"),
-            Optional.empty());
+    Claim pinned = ledgerAppliedIn("999999999999", null);
 
     assertThat(tenancy.resolve(pinned))
         .isInstanceOfSatisfying(
@@ -205,15 +197,7 @@ class AccountBindingsTest {
 
   @Test
   void turningTenancyOffNeverPointsAPolicyAtItsOwnAccountsTableOfTheSameName() {
-    Claim appliedIn222 =
-        new Claim(
-            "payments",
-            "payments-ledger",
-            "payments-ledger",
-            "eu-west-1",
-            Optional.empty(),
-            Optional.of("222222222222"),
-            Optional.of("payments-prod"));
+    Claim appliedIn222 = ledgerAppliedIn("222222222222", "payments-prod");
 
     assertThat(Tenancy.off(region -> Optional.of("111111111111")).resolve(appliedIn222))
         .isInstanceOfSatisfying(
@@ -257,15 +241,7 @@ class AccountBindingsTest {
     staging.getSpec().setAccountId("333333333333");
     staging.getSpec().getAssumeRole().setRoleArn("arn:aws:iam::333333333333:role/pitr-operator");
     bindings.add(staging);
-    Claim applied =
-        new Claim(
-            "payments",
-            "payments-ledger",
-            "payments-ledger",
-            "eu-west-1",
-            Optional.empty(),
-            Optional.of("222222222222"),
-            Optional.of("payments-prod"));
+    Claim applied = ledgerAppliedIn("222222222222", "payments-prod");
 
     assertThat(tenancy.resolve(applied))
         .isInstanceOfSatisfying(
@@ -356,6 +332,18 @@ class AccountBindingsTest {
         Optional.ofNullable(binding),
         Optional.empty(),
         Optional.empty());
+  }
+
+  /** payments/payments-ledger, once applied in {@code account} through {@code binding}. */
+  private static Claim ledgerAppliedIn(String account, String binding) {
+    return new Claim(
+        "payments",
+        "payments-ledger",
+        "payments-ledger",
+        "eu-west-1",
+        Optional.empty(),
+        Optional.of(account),
+        Optional.ofNullable(binding));
   }
 
   private static Refused refused(ConditionReason reason, String message) {
