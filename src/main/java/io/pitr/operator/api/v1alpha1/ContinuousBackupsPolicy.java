@@ -36,11 +36,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
         ".status.continuousBackupsDescription.pointInTimeRecoveryDescription.recoveryPeriodInDays",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
-    name = "Latest Restorable",
-    jsonPath =
-        ".status.continuousBackupsDescription.pointInTimeRecoveryDescription"
-            + ".latestRestorableDateTime",
-    type = AdditionalPrinterColumn.Type.STRING)
+    name = "Protected",
+    jsonPath = ".status.restoreWindow.protectedSince",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Full Period At",
+    jsonPath = ".status.restoreWindow.fullPeriodAt",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Mode",
+    jsonPath = ".spec.managementMode",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Compliant",
+    jsonPath = ".status.conditions[?(@.type==\"Compliant\")].status",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",

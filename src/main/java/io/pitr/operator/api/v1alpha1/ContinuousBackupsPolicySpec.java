@@ -20,7 +20,57 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "region is immutable: create another policy for a table in another region",
     fieldPath = ".region",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value =
+        "!(oldSelf.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
+            + " && !self.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled)"
+            + ContinuousBackupsPolicySpec.OR_FRESHLY_ACKNOWLEDGED,
+    message =
+        "turning point-in-time recovery off deletes the table's restore points: to confirm, set"
+            + " spec.acknowledgeRestorePointLoss to a new value in the same change",
+    fieldPath = ".acknowledgeRestorePointLoss",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!(oldSelf.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
+            + " && self.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
+            + " && (has(self.pointInTimeRecoverySpecification.recoveryPeriodInDays)"
+            + " ? self.pointInTimeRecoverySpecification.recoveryPeriodInDays : 35)"
+            + " < (has(oldSelf.pointInTimeRecoverySpecification.recoveryPeriodInDays)"
+            + " ? oldSelf.pointInTimeRecoverySpecification.recoveryPeriodInDays : 35))"
+            + ContinuousBackupsPolicySpec.OR_FRESHLY_ACKNOWLEDGED,
+    message =
+        "shortening recoveryPeriodInDays deletes the table's older restore points: to confirm,"
+            + " set spec.acknowledgeRestorePointLoss to a new value in the same change",
+    fieldPath = ".acknowledgeRestorePointLoss",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!(has(self.deletionPolicy) && self.deletionPolicy == 'Disable'"
+            + " && (!oldSelf.hasValue() || !has(oldSelf.value().deletionPolicy)"
+            + " || oldSelf.value().deletionPolicy != 'Disable'))"
+            + " || (oldSelf.hasValue()"
+            + " ? has(self.acknowledgeRestorePointLoss)"
+            + " && (!has(oldSelf.value().acknowledgeRestorePointLoss)"
+            + " || self.acknowledgeRestorePointLoss != oldSelf.value().acknowledgeRestorePointLoss)"
+            + " : has(self.acknowledgeRestorePointLoss))",
+    optionalOldSelf = true,
+    message =
+        "deletionPolicy Disable turns point-in-time recovery off when the policy is deleted,"
+            + " which deletes the table's restore points: to confirm, set"
+            + " spec.acknowledgeRestorePointLoss to a new value in the same change",
+    fieldPath = ".acknowledgeRestorePointLoss",
+    reason = "FieldValueRequired")
 public class ContinuousBackupsPolicySpec {
+
+  /**
+   * The end of a transition rule: the change is allowed anyway when it sets
+   * acknowledgeRestorePointLoss to a value the field did not have before.
+   */
+  static final String OR_FRESHLY_ACKNOWLEDGED =
+      " || has(self.acknowledgeRestorePointLoss)"
+          + " && (!has(oldSelf.acknowledgeRestorePointLoss)"
+          + " || self.acknowledgeRestorePointLoss != oldSelf.acknowledgeRestorePointLoss)";
 
   @Required
   @Size(min = 3, max = 255)
@@ -52,6 +102,26 @@ public class ContinuousBackupsPolicySpec {
       "Point-in-time recovery settings to enforce on the table, with the field names of"
           + " DynamoDB's UpdateContinuousBackups API.")
   private PointInTimeRecoverySpecification pointInTimeRecoverySpecification;
+
+  @Default("Enforce")
+  @JsonPropertyDescription(
+      "Enforce (default) makes the table match this spec and sets it back when it drifts."
+          + " Observe never writes to AWS, not even when the policy is deleted: the operator"
+          + " reads the table and reports, in status (the Compliant condition), Events and the"
+          + " pitr_policy_compliant metric, whether it complies with this spec.")
+  private ManagementMode managementMode;
+
+  @Size(min = 1, max = 256)
+  @JsonPropertyDescription(
+      "Confirms a change that deletes restore points: turning point-in-time recovery off,"
+          + " shortening recoveryPeriodInDays, or setting deletionPolicy to Disable. The API"
+          + " server refuses such a change unless it sets this field to a value it did not have"
+          + " before, so that an old confirmation never covers a new loss. Any text: a change"
+          + " ticket, a date, a reason. The operator also asks for a new value before it turns"
+          + " point-in-time recovery off or shortens it on a table where that deletes restore"
+          + " points it did not know of at admission (a new policy, a table changed outside the"
+          + " operator, a switch from Observe to Enforce).")
+  private String acknowledgeRestorePointLoss;
 
   @Default("Retain")
   @JsonPropertyDescription(
@@ -91,6 +161,27 @@ public class ContinuousBackupsPolicySpec {
   public void setPointInTimeRecoverySpecification(
       PointInTimeRecoverySpecification pointInTimeRecoverySpecification) {
     this.pointInTimeRecoverySpecification = pointInTimeRecoverySpecification;
+  }
+
+  public ManagementMode getManagementMode() {
+    return managementMode;
+  }
+
+  public void setManagementMode(ManagementMode managementMode) {
+    this.managementMode = managementMode;
+  }
+
+  /** Whether the operator only observes: an absent mode (a policy stored before it) enforces. */
+  public boolean observeOnly() {
+    return managementMode == ManagementMode.Observe;
+  }
+
+  public String getAcknowledgeRestorePointLoss() {
+    return acknowledgeRestorePointLoss;
+  }
+
+  public void setAcknowledgeRestorePointLoss(String acknowledgeRestorePointLoss) {
+    this.acknowledgeRestorePointLoss = acknowledgeRestorePointLoss;
   }
 
   public DeletionPolicy getDeletionPolicy() {

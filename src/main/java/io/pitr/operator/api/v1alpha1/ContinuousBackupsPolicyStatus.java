@@ -52,6 +52,17 @@ public class ContinuousBackupsPolicyStatus {
   private String lastSyncTime;
 
   @JsonPropertyDescription(
+      "Since when point-in-time recovery has been on without interruption, and, while its"
+          + " restore points reach back less than the recovery period, when they will.")
+  private RestoreWindow restoreWindow;
+
+  @JsonPropertyDescription(
+      "The value of spec.acknowledgeRestorePointLoss the operator last turned point-in-time"
+          + " recovery off or shortened it under. A table whose restore points the spec would"
+          + " delete needs a value other than this one.")
+  private String restorePointLossAcknowledged;
+
+  @JsonPropertyDescription(
       "Ready is True when DynamoDB matches the spec of observedGeneration. Reconciling is present"
           + " while the operator is working towards the spec, Stalled while it cannot get there"
           + " without a change from you; reason and message say why.")
@@ -122,6 +133,22 @@ public class ContinuousBackupsPolicyStatus {
     this.lastSyncTime = lastSyncTime;
   }
 
+  public RestoreWindow getRestoreWindow() {
+    return restoreWindow;
+  }
+
+  public void setRestoreWindow(RestoreWindow restoreWindow) {
+    this.restoreWindow = restoreWindow;
+  }
+
+  public String getRestorePointLossAcknowledged() {
+    return restorePointLossAcknowledged;
+  }
+
+  public void setRestorePointLossAcknowledged(String restorePointLossAcknowledged) {
+    this.restorePointLossAcknowledged = restorePointLossAcknowledged;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -141,6 +168,8 @@ public class ContinuousBackupsPolicyStatus {
         && Objects.equals(lastHandledReconcileAt, that.lastHandledReconcileAt)
         && Objects.equals(continuousBackupsDescription, that.continuousBackupsDescription)
         && Objects.equals(lastSyncTime, that.lastSyncTime)
+        && Objects.equals(restoreWindow, that.restoreWindow)
+        && Objects.equals(restorePointLossAcknowledged, that.restorePointLossAcknowledged)
         && Objects.equals(conditions, that.conditions);
   }
 
@@ -155,6 +184,8 @@ public class ContinuousBackupsPolicyStatus {
         lastHandledReconcileAt,
         continuousBackupsDescription,
         lastSyncTime,
+        restoreWindow,
+        restorePointLossAcknowledged,
         conditions);
   }
 }

@@ -10,6 +10,7 @@ import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.RealKubeApiServer;
 import io.pitr.operator.testing.Rejections;
 import io.pitr.testing.ExternalCommand;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -69,8 +71,14 @@ class ContinuousBackupsPolicyAdmissionIT {
       assertThat(stored.getSpec())
           .as("the API server stores the spec as sent")
           .usingRecursiveComparison()
-          .ignoringFields("deletionPolicy")
+          .ignoringFields("deletionPolicy", "managementMode")
           .isEqualTo(sent.getSpec());
+      assertThat(stored.getSpec().getManagementMode())
+          .as("managementMode defaults to Enforce")
+          .isEqualTo(
+              sent.getSpec().getManagementMode() == null
+                  ? ManagementMode.Enforce
+                  : sent.getSpec().getManagementMode());
       assertThat(stored.getSpec().getDeletionPolicy())
           .as("deletionPolicy defaults to Retain")
           .isEqualTo(
@@ -103,7 +111,7 @@ class ContinuousBackupsPolicyAdmissionIT {
 
       stored.getSpec().setTableName(policy.getSpec().getTableName());
       stored.getSpec().setRegion(null);
-      stored.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+      stored.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(21);
       assertThat(client.resource(stored).update().getMetadata().getGeneration())
           .as("other changes are accepted")
           .isEqualTo(2L);
@@ -194,5 +202,192 @@ class ContinuousBackupsPolicyAdmissionIT {
                 .get())
         .as("nothing was stored")
         .isNull();
+  }
+
+  /** A change to a stored policy, and whether it deletes restore points. */
+  enum Change {
+    TURN_OFF("turning point-in-time recovery off deletes the table's restore points") {
+      @Override
+      void apply(ContinuousBackupsPolicySpec spec) {
+        spec.getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
+        spec.getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
+      }
+    },
+    SHORTEN("shortening recoveryPeriodInDays deletes the table's older restore points") {
+      @Override
+      void apply(ContinuousBackupsPolicySpec spec) {
+        spec.getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+      }
+    },
+    SHORTEN_FROM_DEFAULT(
+        "shortening recoveryPeriodInDays deletes the table's older restore points") {
+      @Override
+      void apply(ContinuousBackupsPolicySpec spec) {
+        // The stored policy omits the period (35 days); 34 is shorter.
+        spec.getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(34);
+      }
+    },
+    DISABLE_ON_DELETE("deletionPolicy Disable turns point-in-time recovery off") {
+      @Override
+      void apply(ContinuousBackupsPolicySpec spec) {
+        spec.setDeletionPolicy(DeletionPolicy.Disable);
+      }
+    };
+
+    final String refusal;
+
+    Change(String refusal) {
+      this.refusal = refusal;
+    }
+
+    abstract void apply(ContinuousBackupsPolicySpec spec);
+  }
+
+  @ParameterizedTest(name = "{0}: refused unconfirmed or with an old confirmation, then accepted")
+  @EnumSource(Change.class)
+  void changesThatDeleteRestorePointsNeedANewAcknowledgement(Change change) {
+    ContinuousBackupsPolicy policy =
+        Fixtures.load("policies/enabled-14-days.yaml", ContinuousBackupsPolicy.class);
+    policy
+        .getMetadata()
+        .setName("guard-" + change.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    if (change == Change.SHORTEN_FROM_DEFAULT) {
+      policy.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
+    }
+    policy.getSpec().setAcknowledgeRestorePointLoss("CHG-1: an earlier change");
+    ContinuousBackupsPolicy stored = client.resource(policy).inNamespace(NAMESPACE).create();
+    try {
+      ContinuousBackupsPolicy stale = copy(stored);
+      change.apply(stale.getSpec());
+      Rejections.assertRejected(
+          () -> client.resource(stale).update(),
+          "spec.acknowledgeRestorePointLoss",
+          change.refusal);
+
+      ContinuousBackupsPolicy unconfirmed = copy(stored);
+      change.apply(unconfirmed.getSpec());
+      unconfirmed.getSpec().setAcknowledgeRestorePointLoss(null);
+      Rejections.assertRejected(
+          () -> client.resource(unconfirmed).update(),
+          "spec.acknowledgeRestorePointLoss",
+          change.refusal);
+      assertThat(client.resource(stored).get().getMetadata().getGeneration())
+          .as("nothing was stored")
+          .isEqualTo(1L);
+
+      ContinuousBackupsPolicy confirmed = copy(stored);
+      change.apply(confirmed.getSpec());
+      confirmed.getSpec().setAcknowledgeRestorePointLoss("CHG-2: " + change);
+      assertThat(client.resource(confirmed).update().getMetadata().getGeneration()).isEqualTo(2L);
+    } finally {
+      client.resource(stored).delete();
+    }
+  }
+
+  @Test
+  void changesThatKeepRestorePointsNeedNoAcknowledgement() {
+    ContinuousBackupsPolicy policy =
+        Fixtures.load("policies/disabled.yaml", ContinuousBackupsPolicy.class);
+    policy.getMetadata().setName("guard-harmless");
+    ContinuousBackupsPolicy stored = client.resource(policy).inNamespace(NAMESPACE).create();
+    try {
+      stored.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(true);
+      stored.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+      stored = client.resource(stored).update();
+      stored.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(35);
+      stored.getSpec().setManagementMode(ManagementMode.Observe);
+      stored = client.resource(stored).update();
+
+      assertThat(stored.getMetadata().getGeneration())
+          .as("turning on, lengthening, observing: accepted unconfirmed")
+          .isEqualTo(3L);
+    } finally {
+      client.resource(stored).delete();
+    }
+  }
+
+  @Test
+  void aNewPolicyThatDisablesOnDeleteNeedsAnAcknowledgement() {
+    ContinuousBackupsPolicy policy =
+        Fixtures.load("policies/eu-west-1-disable-on-delete.yaml", ContinuousBackupsPolicy.class);
+    policy.getMetadata().setName("guard-new-disable");
+    policy.getSpec().setAcknowledgeRestorePointLoss(null);
+
+    Rejections.assertRejected(
+        () -> client.resource(policy).inNamespace(NAMESPACE).create(),
+        "spec.acknowledgeRestorePointLoss",
+        "deletionPolicy Disable turns point-in-time recovery off when the policy is deleted");
+  }
+
+  @Test
+  void kubectlApplyOfAnUnacknowledgedDisableIsRefusedWithTheReason(
+      RealKubeApiServer.Kubeconfig kubeconfig) throws Exception {
+    Path dir = Files.createTempDirectory("guard");
+    Path manifest = dir.resolve("policy.yaml");
+    String enabled =
+        """
+        apiVersion: dynamodb.pitr.io/v1alpha1
+        kind: ContinuousBackupsPolicy
+        metadata:
+          name: guard-kubectl
+        spec:
+          tableName: ledger
+          pointInTimeRecoverySpecification:
+            pointInTimeRecoveryEnabled: true
+        """;
+    try {
+      Files.writeString(manifest, enabled);
+      assertThat(kubectlApply(kubeconfig, manifest).exitCode()).isZero();
+
+      Files.writeString(manifest, enabled.replace("Enabled: true", "Enabled: false"));
+      ExternalCommand.Result refused = kubectlApply(kubeconfig, manifest);
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr())
+          .contains("spec.acknowledgeRestorePointLoss")
+          .contains("turning point-in-time recovery off deletes the table's restore points");
+
+      Files.writeString(
+          manifest,
+          enabled.replace("Enabled: true", "Enabled: false")
+              + "  acknowledgeRestorePointLoss: \"CHG-7: ledger retired\"\n");
+      ExternalCommand.Result accepted = kubectlApply(kubeconfig, manifest);
+      assertThat(accepted.exitCode()).as(accepted.stderr()).isZero();
+      assertThat(
+              client
+                  .resources(ContinuousBackupsPolicy.class)
+                  .inNamespace(NAMESPACE)
+                  .withName("guard-kubectl")
+                  .get()
+                  .getSpec()
+                  .getPointInTimeRecoverySpecification()
+                  .getPointInTimeRecoveryEnabled())
+          .isFalse();
+    } finally {
+      client
+          .resources(ContinuousBackupsPolicy.class)
+          .inNamespace(NAMESPACE)
+          .withName("guard-kubectl")
+          .delete();
+    }
+  }
+
+  private static ExternalCommand.Result kubectlApply(
+      RealKubeApiServer.Kubeconfig kubeconfig, Path manifest) {
+    return ExternalCommand.run(
+        List.of(
+            RealKubeApiServer.kubectl().toString(),
+            "--kubeconfig",
+            kubeconfig.file().toString(),
+            "apply",
+            "--namespace",
+            NAMESPACE,
+            "--filename",
+            manifest.toString()),
+        Map.of(),
+        Duration.ofSeconds(60));
+  }
+
+  private static ContinuousBackupsPolicy copy(ContinuousBackupsPolicy policy) {
+    return client.getKubernetesSerialization().clone(policy);
   }
 }
