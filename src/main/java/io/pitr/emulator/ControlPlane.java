@@ -491,6 +491,17 @@ final class ControlPlane {
     return response;
   }
 
+  /**
+   * Seeds a table's point-in-time recovery as on since {@code since}; see {@link Table#seedPitr}.
+   */
+  void seedPitr(Scope scope, String tableName, int periodDays, Instant since) {
+    Table table = find(new TableRef(scope, tableName));
+    if (table == null) {
+      throw new IllegalArgumentException("No table " + tableName + " in " + scope);
+    }
+    table.seedPitr(periodDays, since);
+  }
+
   // --- lookups and descriptions -------------------------------------------------------------
 
   /** A table named in a request: the scope it lives in and its plain name. */

@@ -3,6 +3,7 @@ package io.pitr.emulator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -87,6 +88,14 @@ public final class DynamoDbEmulator implements AutoCloseable {
    */
   public String createTable(Scope scope, String tableName) {
     return controlPlane.createReadyTable(scope, tableName);
+  }
+
+  /**
+   * Makes an existing table's point-in-time recovery on since {@code since} (on the emulator's
+   * clock) with this period, as if turned on then: a table with restore points older than the run.
+   */
+  public void seedPitr(Scope scope, String tableName, int periodDays, Instant since) {
+    controlPlane.seedPitr(scope, tableName, periodDays, since);
   }
 
   /** Forgets every table of every account and region. */

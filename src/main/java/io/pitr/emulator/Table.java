@@ -164,6 +164,17 @@ final class Table {
     return pitrState(now);
   }
 
+  /**
+   * Seeds point-in-time recovery as on since {@code since} with this period, as if it had been
+   * turned on then and left alone: for tests and demos of tables older than the run.
+   */
+  synchronized void seedPitr(int periodDays, Instant since) {
+    pitrEnabled = true;
+    recoveryPeriodDays = periodDays;
+    pitrSince = since.truncatedTo(ChronoUnit.SECONDS);
+    purgeHorizon = null;
+  }
+
   synchronized PitrState pitrState(Instant now) {
     if (!pitrEnabled) {
       return PitrState.DISABLED;
