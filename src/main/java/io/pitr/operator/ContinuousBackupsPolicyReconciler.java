@@ -41,6 +41,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +92,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   private final PolicyEvents events;
   private final Clock clock;
   private final MeterRegistry metrics;
+  private final PolicyMetrics policyMetrics;
 
   /** Wakes the policies that stand by for a table when the policy managing it goes. */
   private final SimpleInboundEventSource<ContinuousBackupsPolicy> successors =
@@ -118,7 +120,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       TenancySettings tenancySettings,
       PolicyEvents events,
       Clock clock,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      PolicyMetrics policyMetrics) {
     this.gateway = gateway;
     this.settings = settings;
     this.tenancySettings = tenancySettings;
@@ -129,8 +132,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     this.events = events;
     this.clock = clock;
     this.metrics = metrics;
+    this.policyMetrics = policyMetrics;
     for (ConditionReason reason : ConditionReason.values()) {
-      if (reason.kind() != ConditionReason.Kind.EVENT) {
+      if (reason.readiness()) {
         metrics.gauge(
             "pitr.policies",
             Tags.of("reason", reason.name()),
@@ -164,9 +168,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             table,
             invalidity,
             target == null ? Optional.empty() : target.refused(),
-            invalidity.isEmpty()
-                ? DesiredPitr.of(policy.getSpec().getPointInTimeRecoverySpecification())
-                : null,
+            desired(policy),
             status == null
                 || !policy.getMetadata().getGeneration().equals(status.getObservedGeneration()),
             PolicyStatusBuilder.lastObserved(status),
@@ -178,7 +180,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             lastObserved.computeIfAbsent(uid, first -> now),
             observeFailingSince.get(uid),
             reconcileRequest(policy).isPresent(),
-            awaitingUpdate.remove(uid));
+            awaitingUpdate.remove(uid),
+            observeOnly(policy),
+            unusedAcknowledgement(policy));
     Verdict verdict =
         reconciliation.reconcile(facts, now, call -> call(uid, target.access(), call));
     verdict.driftCheckDue().ifPresent(due -> nextDriftCheck.put(uid, due));
@@ -186,6 +190,30 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       awaitingUpdate.put(uid, verdict.awaitingUpdate());
     }
     return report(policy, verdict, target);
+  }
+
+  /** What the spec asks for, null when it cannot be applied as written. */
+  private DesiredPitr desired(ContinuousBackupsPolicy policy) {
+    return PitrPlan.invalidity(policy.getSpec(), defaultRegion(policy)).isEmpty()
+        ? DesiredPitr.of(policy.getSpec().getPointInTimeRecoverySpecification())
+        : null;
+  }
+
+  private static boolean observeOnly(ContinuousBackupsPolicy policy) {
+    return policy.getSpec() != null && policy.getSpec().observeOnly();
+  }
+
+  /**
+   * spec.acknowledgeRestorePointLoss, if set to a value the operator has not deleted restore points
+   * under yet.
+   */
+  private static Optional<String> unusedAcknowledgement(ContinuousBackupsPolicy policy) {
+    String given = policy.getSpec().getAcknowledgeRestorePointLoss();
+    String used =
+        policy.getStatus() == null ? null : policy.getStatus().getRestorePointLossAcknowledged();
+    return given == null || given.isBlank() || given.equals(used)
+        ? Optional.empty()
+        : Optional.of(given);
   }
 
   /** The value of the reconcile-requested-at annotation, if it is set and not yet acted on. */
@@ -229,8 +257,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     var departure =
         new Reconciliation.Departure(
             policy.hasFinalizer(FINALIZER),
-            policy.getSpec() != null
-                && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable,
+            disablesOnDelete(policy),
             table,
             target == null ? Optional.empty() : target.refused(),
             manager.map(this::name),
@@ -312,6 +339,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       ContinuousBackupsPolicyStatus status = policy.getStatus();
       PolicyStatusBuilder.readyReason(status)
           .ifPresent(reason -> reasons.put(policy.getMetadata().getUid(), reason));
+      if (status != null) {
+        policyMetrics.update(policy, status, desired(policy));
+      }
       if (status != null && status.getRegion() == null && locationOf(policy).isPresent()) {
         // Written before status.region existed: record the region now, before the default changes.
         status.setRegion(locationOf(policy).get().region());
@@ -345,8 +375,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             policy.getMetadata().getGeneration(),
             outcome,
             verdict.observed(),
+            desired(policy),
             clock.instant(),
             settings.statusRefreshAfter());
+    verdict.acknowledged().ifPresent(status::setRestorePointLossAcknowledged);
     if (target != null) {
       status.setRegion(target.location().region());
       target
@@ -357,7 +389,9 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
         status.setAccountBinding(permitted.bindingName().orElse(null));
       }
     }
-    for (Event event : verdict.events()) {
+    List<Event> told = new ArrayList<>(verdict.events());
+    PolicyStatusBuilder.restoreWindowReduction(previous, status).ifPresent(told::add);
+    for (Event event : told) {
       LOG.infof(
           "%s (table %s): %s: %s",
           name(policy), policy.getSpec().getTableName(), event.reason(), event.message());
@@ -367,6 +401,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       }
     }
     reasons.put(policy.getMetadata().getUid(), outcome.reason());
+    policyMetrics.update(policy, status, desired(policy));
     metrics
         .counter(
             "pitr.reconciles",
@@ -384,13 +419,19 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
    */
   private static void syncFinalizer(
       ContinuousBackupsPolicy policy, Context<ContinuousBackupsPolicy> context) {
-    boolean wanted =
-        policy.getSpec() != null && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable;
+    boolean wanted = disablesOnDelete(policy);
     if (wanted != policy.hasFinalizer(FINALIZER)) {
       ContinuousBackupsPolicy updated = setFinalizer(policy, context, wanted);
       policy.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
       policy.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
     }
+  }
+
+  /** deletionPolicy Disable, on a policy that enforces (one that observes never writes). */
+  private static boolean disablesOnDelete(ContinuousBackupsPolicy policy) {
+    return policy.getSpec() != null
+        && policy.getSpec().getDeletionPolicy() == DeletionPolicy.Disable
+        && !policy.getSpec().observeOnly();
   }
 
   /** Adds or removes the finalizer with one JSON patch, keeping the cache up to date. */
@@ -414,6 +455,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     String uid = policy.getMetadata().getUid();
     nextDriftCheck.remove(uid);
     reasons.remove(uid);
+    policyMetrics.remove(uid);
     lastObserved.remove(uid);
     observeFailingSince.remove(uid);
     awaitingUpdate.remove(uid);

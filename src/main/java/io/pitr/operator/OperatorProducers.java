@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetricsV2;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
 import io.pitr.operator.pitr.DriftSchedule;
@@ -236,6 +237,15 @@ public class OperatorProducers {
   @Singleton
   PolicyEvents policyEvents(KubernetesClient client, Clock clock) {
     return new PolicyEvents(client, clock);
+  }
+
+  /** The per-policy gauges, served with every other metric at /q/metrics. */
+  @Produces
+  @Singleton
+  PolicyMetrics policyMetrics(Clock clock, PrometheusMeterRegistry prometheus) {
+    PolicyMetrics metrics = new PolicyMetrics(clock);
+    metrics.register(prometheus.getPrometheusRegistry());
+    return metrics;
   }
 
   @Produces

@@ -7,6 +7,11 @@ package io.pitr.operator.pitr;
 public enum ConditionReason {
   /** DynamoDB matches the spec. Ready=True. */
   InSync(Kind.READY),
+  /**
+   * Observe only: DynamoDB differs from the spec, and the operator, asked only to observe, changed
+   * nothing. Ready=True (observing is all it was asked to do), Compliant=False.
+   */
+  DriftObserved(Kind.READY),
   /** The table does not exist (yet) in the account and region; re-checked at a low rate. */
   TableNotFound(Kind.WAITING),
   /** DynamoDB is still enabling continuous backups for a new table; retried shortly. */
@@ -49,6 +54,12 @@ public enum ConditionReason {
    * (status.accountId); the operator does not follow, so as not to act on another table.
    */
   AccountChanged(Kind.STALLED),
+  /**
+   * Making the table match the spec would delete restore points (turning point-in-time recovery
+   * off, or shortening a period the restore points fill), and spec.acknowledgeRestorePointLoss has
+   * no value the operator has not acted under yet; nothing is written until it has.
+   */
+  RestorePointLossNotAcknowledged(Kind.STALLED),
   /** The spec cannot be applied as written; waits for a change. */
   InvalidSpec(Kind.STALLED),
   /** Another policy already manages this table and region; this one stands by. */
@@ -58,6 +69,14 @@ public enum ConditionReason {
    * operator met an object it cannot handle. Retried with backoff.
    */
   ReconciliationFailed(Kind.WAITING),
+  /**
+   * Condition RestoreWindowReduced=True: the restore points reach back less than the recovery
+   * period (point-in-time recovery was turned on again, or the period lengthened), until they fill
+   * it.
+   */
+  RestoreWindowFilling(Kind.INFO),
+  /** Condition RestoreWindowReduced=False: the restore points reach back the whole period. */
+  FullRestoreWindow(Kind.INFO),
   /** Event only: the operator changed the table's PITR to match the spec. */
   Applied(Kind.EVENT),
   /** Event only: PITR had been changed outside the operator and was set back. */
@@ -79,7 +98,9 @@ public enum ConditionReason {
     /** Ready=False and Stalled=True: progress needs a change from a person. */
     STALLED,
     /** Used for events, never as a condition reason. */
-    EVENT
+    EVENT,
+    /** Used in a condition that informs (RestoreWindowReduced), never in Ready. */
+    INFO
   }
 
   private final Kind kind;
@@ -90,5 +111,10 @@ public enum ConditionReason {
 
   public Kind kind() {
     return kind;
+  }
+
+  /** Whether the reason can be the Ready condition's. */
+  public boolean readiness() {
+    return kind == Kind.READY || kind == Kind.WAITING || kind == Kind.STALLED;
   }
 }

@@ -1,6 +1,9 @@
 package io.pitr.operator.pitr;
 
-/** Where a policy stands after a reconciliation: in sync with DynamoDB, or not, and why. */
+/**
+ * Where a policy stands after a reconciliation: in sync with DynamoDB, observed to differ (observe
+ * only), or not ready, and why.
+ */
 public sealed interface Outcome {
 
   /** The Ready condition's reason. */
@@ -20,6 +23,24 @@ public sealed interface Outcome {
     @Override
     public String message() {
       return "Point-in-time recovery is " + observed.describe() + ", as specified.";
+    }
+  }
+
+  /** Observe only: DynamoDB differs from the spec, and nothing was changed. */
+  record Drifted(ObservedPitr observed, DesiredPitr desired) implements Outcome {
+
+    @Override
+    public ConditionReason reason() {
+      return ConditionReason.DriftObserved;
+    }
+
+    @Override
+    public String message() {
+      return "Observe only: point-in-time recovery is "
+          + observed.describe()
+          + ", where the spec asks for "
+          + desired.describe()
+          + "; nothing was changed.";
     }
   }
 

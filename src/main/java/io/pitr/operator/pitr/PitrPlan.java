@@ -2,6 +2,8 @@ package io.pitr.operator.pitr;
 
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySpec;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoverySpecification;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** The operator's decisions, as pure functions: no Kubernetes, no AWS, no clock. */
@@ -44,6 +46,42 @@ public final class PitrPlan {
           "DynamoDB is still enabling continuous backups for the new table.");
     }
     return new Apply(desired);
+  }
+
+  /**
+   * Whether setting the table from {@code observed} to {@code desired} deletes restore points:
+   * turning point-in-time recovery off while it is on, or shortening the period below the age of
+   * the oldest restore point ({@code now} minus the new period is after the earliest restorable
+   * time; unknown counts as older). Lengthening, or shortening a window that has not filled the new
+   * period yet, deletes nothing.
+   */
+  public static boolean losesRestorePoints(
+      ObservedPitr observed, DesiredPitr desired, Instant now) {
+    if (observed == null || observed.pitrStatus() != ObservedPitr.PitrStatus.ENABLED) {
+      return false;
+    }
+    if (!desired.enabled()) {
+      return true;
+    }
+    int period =
+        observed.recoveryPeriodDays() != null
+            ? observed.recoveryPeriodDays()
+            : DesiredPitr.DEFAULT_RECOVERY_PERIOD_DAYS;
+    if (desired.recoveryPeriodDays() >= period) {
+      return false;
+    }
+    Instant kept = now.minus(Duration.ofDays(desired.recoveryPeriodDays()));
+    return observed.earliestRestorable() == null || observed.earliestRestorable().isBefore(kept);
+  }
+
+  /**
+   * Whether applying {@code desired} to a table in an unknown state could delete restore points (it
+   * turns point-in-time recovery off, or asks for less than the longest period): then the table is
+   * observed first.
+   */
+  public static boolean couldLoseRestorePoints(DesiredPitr desired) {
+    return !desired.enabled()
+        || desired.recoveryPeriodDays() < DesiredPitr.DEFAULT_RECOVERY_PERIOD_DAYS;
   }
 
   /**

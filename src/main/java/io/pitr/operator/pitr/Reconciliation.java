@@ -1,5 +1,6 @@
 package io.pitr.operator.pitr;
 
+import io.pitr.operator.pitr.Outcome.Drifted;
 import io.pitr.operator.pitr.Outcome.NotReady;
 import io.pitr.operator.pitr.Outcome.Synced;
 import java.time.Duration;
@@ -25,6 +26,12 @@ import java.util.random.RandomGenerator;
  * check that cannot observe (throttled, a server error, no answer, credentials) changes nothing: it
  * is retried with backoff, and only when the last observation grows older than a bound does the
  * policy stop saying Ready. A reconciliation makes at most one Describe and one Update.
+ *
+ * <p>Restore points are never deleted unasked: a spec that could delete them (off, or a period
+ * shorter than the longest) is never applied to a table in an unknown state, and an Update that
+ * would delete them (PITR on, or a period its restore points fill) is sent only under an
+ * acknowledgement not acted on before. An observe-only policy never asks for an Update: it reports
+ * whether the table complies.
  */
 public final class Reconciliation {
 
@@ -94,6 +101,9 @@ public final class Reconciliation {
    *     done
    * @param awaitingUpdate the observation of an earlier reconciliation whose Update waited for a
    *     slot of the budget, if any
+   * @param observeOnly whether the policy only observes (managementMode Observe): no Update, ever
+   * @param acknowledgement spec.acknowledgeRestorePointLoss, if set to a value the operator has not
+   *     yet deleted restore points under
    */
   public record Facts(
       String uid,
@@ -111,10 +121,13 @@ public final class Reconciliation {
       Instant lastObserved,
       Instant observeFailingSince,
       boolean reconcileRequested,
-      ObservedPitr awaitingUpdate) {
+      ObservedPitr awaitingUpdate,
+      boolean observeOnly,
+      Optional<String> acknowledgement) {
 
+    /** Ready: DynamoDB was last seen as the spec asks, or (observe only) differing from it. */
     boolean ready() {
-      return lastReason.filter(ConditionReason.InSync::equals).isPresent();
+      return lastReason.filter(reason -> reason.kind() == ConditionReason.Kind.READY).isPresent();
     }
   }
 
@@ -122,7 +135,8 @@ public final class Reconciliation {
    * What the reconciler read about a policy being deleted.
    *
    * @param holdsFinalizer whether the policy holds the disable-on-delete finalizer
-   * @param disableOnDelete whether its deletionPolicy is Disable
+   * @param disableOnDelete whether its deletionPolicy is Disable (and it enforces: an observe-only
+   *     policy never writes)
    * @param table the table, when the spec is valid and the policy may manage it (null otherwise)
    * @param refused why the policy may no longer manage its table (tenancy), if it may not
    * @param managedBy an older policy that manages the table (this one was in conflict), if any
@@ -153,6 +167,8 @@ public final class Reconciliation {
    * @param driftCheckDue when the next drift check is due, if this reconciliation set it
    * @param awaitingUpdate a fresh observation that differs from the spec, kept while the Update it
    *     calls for waits for its slot of the budget; null otherwise
+   * @param acknowledged the acknowledgement under which this reconciliation deleted restore points,
+   *     to be recorded so that it covers no later loss; empty otherwise
    */
   public record Verdict(
       Optional<Outcome> outcome,
@@ -160,7 +176,8 @@ public final class Reconciliation {
       List<Event> events,
       Duration next,
       Optional<Instant> driftCheckDue,
-      ObservedPitr awaitingUpdate) {
+      ObservedPitr awaitingUpdate,
+      Optional<String> acknowledged) {
 
     public Verdict(
         Optional<Outcome> outcome,
@@ -168,7 +185,7 @@ public final class Reconciliation {
         List<Event> events,
         Duration next,
         Optional<Instant> driftCheckDue) {
-      this(outcome, observed, events, next, driftCheckDue, null);
+      this(outcome, observed, events, next, driftCheckDue, null, Optional.empty());
     }
   }
 
@@ -212,6 +229,12 @@ public final class Reconciliation {
           facts.awaitingUpdate() != null
               ? facts.awaitingUpdate()
               : facts.ready() ? facts.stored() : null;
+      if (known == null
+          && (facts.observeOnly() || PitrPlan.couldLoseRestorePoints(facts.desired()))) {
+        // Nothing to report without a look, and nothing that could delete restore points is sent
+        // to a table in an unknown state.
+        return observe(facts, now, caller);
+      }
       return act(facts, known, false, now, caller);
     }
     if (facts.awaitingUpdate() != null) {
@@ -392,6 +415,15 @@ public final class Reconciliation {
       return settle(facts, new NotReady(wait.reason(), wait.message()), observedNow, now);
     }
     DesiredPitr desired = facts.desired();
+    if (facts.observeOnly()) {
+      return observed == null
+          ? observe(facts, now, caller)
+          : settle(facts, new Drifted(observed, desired), observedNow, now);
+    }
+    boolean loses = PitrPlan.losesRestorePoints(observed, desired, now);
+    if (loses && facts.acknowledgement().isEmpty()) {
+      return settle(facts, unacknowledgedLoss(facts.table(), observed, desired), observedNow, now);
+    }
     Answer answer = caller.call(new Update(facts.table(), desired));
     if (answer instanceof Deferred deferred) {
       return new Verdict(
@@ -400,7 +432,8 @@ public final class Reconciliation {
           List.of(),
           deferred.retryAfter(),
           facts.driftCheckDue(),
-          fresh ? observed : null);
+          fresh ? observed : null,
+          Optional.empty());
     }
     if (!(answer instanceof Answered answered)) {
       Failed failed = failure(answer);
@@ -446,7 +479,45 @@ public final class Reconciliation {
                     + " to a request for "
                     + desired.describe()
                     + ".");
-    return settle(facts, outcome, applied, events, now);
+    Verdict verdict = settle(facts, outcome, applied, events, now);
+    return loses
+        ? new Verdict(
+            verdict.outcome(),
+            verdict.observed(),
+            verdict.events(),
+            verdict.next(),
+            verdict.driftCheckDue(),
+            null,
+            facts.acknowledgement())
+        : verdict;
+  }
+
+  /** Why an Update that would delete restore points is not sent. */
+  private static NotReady unacknowledgedLoss(
+      TableRef table, ObservedPitr observed, DesiredPitr desired) {
+    String lost =
+        desired.enabled()
+            ? "the restore points older than "
+                + desired.recoveryPeriodDays()
+                + (desired.recoveryPeriodDays() == 1 ? " day" : " days")
+            : "all its restore points";
+    String since =
+        observed.earliestRestorable() == null
+            ? ""
+            : " (restorable since " + observed.earliestRestorable() + ")";
+    return new NotReady(
+        ConditionReason.RestorePointLossNotAcknowledged,
+        "Setting point-in-time recovery of table "
+            + table
+            + " from "
+            + observed.describe()
+            + " to "
+            + desired.describe()
+            + " would delete "
+            + lost
+            + since
+            + ". Nothing was changed: to confirm, set spec.acknowledgeRestorePointLoss to a new"
+            + " value.");
   }
 
   private Verdict settle(Facts facts, Outcome outcome, ObservedPitr observed, Instant now) {
@@ -457,7 +528,7 @@ public final class Reconciliation {
   private Verdict settle(
       Facts facts, Outcome outcome, ObservedPitr observed, List<Event> events, Instant now) {
     List<Event> all = transition(facts.lastReason(), outcome, events);
-    if (outcome instanceof Synced) {
+    if (outcome.reason().kind() == ConditionReason.Kind.READY) {
       // A fresh observation starts a new drift interval; otherwise the scheduled check stands.
       Instant due =
           observed != null || facts.driftCheckDue().isEmpty()
@@ -509,10 +580,18 @@ public final class Reconciliation {
           NotPermitted,
           AmbiguousAccountBinding,
           AccountChanged,
+          RestorePointLossNotAcknowledged,
           InvalidSpec ->
           jittered(settings.stalled());
       case Conflict -> jittered(settings.conflict());
-      case InSync, Applied, DriftCorrected, DisabledOnDelete, HandedOver ->
+      case InSync,
+          DriftObserved,
+          RestoreWindowFilling,
+          FullRestoreWindow,
+          Applied,
+          DriftCorrected,
+          DisabledOnDelete,
+          HandedOver ->
           throw new IllegalArgumentException(reason + " is not a reason for not being ready");
     };
   }

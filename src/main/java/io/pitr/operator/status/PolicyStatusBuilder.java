@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsDescription;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoveryDescription;
+import io.pitr.operator.api.v1alpha1.RestoreWindow;
 import io.pitr.operator.pitr.ConditionReason;
+import io.pitr.operator.pitr.DesiredPitr;
 import io.pitr.operator.pitr.ObservedPitr;
 import io.pitr.operator.pitr.Outcome;
-import io.pitr.operator.pitr.Outcome.Synced;
+import io.pitr.operator.pitr.Reconciliation;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -22,14 +24,28 @@ import java.util.Optional;
 /**
  * Builds a policy's status from the previous one and the outcome of a reconciliation, following
  * kstatus: Ready always; Reconciling or Stalled only while true; lastTransitionTime kept unless a
- * condition's status flips. Pure: the same inputs give an equal status, so an unchanged status is
- * never written.
+ * condition's status flips. Two conditions inform beside them, never making the policy not Ready:
+ * Compliant (the stored description matches the spec) and RestoreWindowReduced (the restore points
+ * reach back less than the period). Pure: the same inputs give an equal status, so an unchanged
+ * status is never written.
  */
 public final class PolicyStatusBuilder {
 
   public static final String READY = "Ready";
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
+  public static final String COMPLIANT = "Compliant";
+  public static final String RESTORE_WINDOW_REDUCED = "RestoreWindowReduced";
+
+  /**
+   * Slack for clocks and DynamoDB's rounding: an earliest restorable time this much later than the
+   * rolling window explains means point-in-time recovery was turned off and on again.
+   */
+  static final Duration RESTART_SLACK = Duration.ofMinutes(2);
+
+  /** A window within this much of the whole period counts as whole (Latest lags by 5 minutes). */
+  static final Duration FULL_SLACK = Duration.ofMinutes(10);
+
   static final int MAX_MESSAGE_LENGTH = 280;
 
   private PolicyStatusBuilder() {}
@@ -41,6 +57,7 @@ public final class PolicyStatusBuilder {
    * @param generation the metadata.generation acted on
    * @param outcome what the reconciliation found
    * @param observed a fresh observation of DynamoDB, if one was made (null otherwise)
+   * @param desired what the spec asks for, null when the spec is invalid
    * @param now the current time
    * @param refreshAfter how old the stored description may get before a fresh observation with the
    *     same settings replaces it; zero keeps it until the settings change
@@ -50,6 +67,7 @@ public final class PolicyStatusBuilder {
       long generation,
       Outcome outcome,
       ObservedPitr observed,
+      DesiredPitr desired,
       Instant now,
       Duration refreshAfter) {
     ContinuousBackupsPolicyStatus status = new ContinuousBackupsPolicyStatus();
@@ -63,10 +81,14 @@ public final class PolicyStatusBuilder {
     status.setAccountBinding(previous == null ? null : previous.getAccountBinding());
     status.setLastHandledReconcileAt(
         previous == null ? null : previous.getLastHandledReconcileAt());
+    status.setRestorePointLossAcknowledged(
+        previous == null ? null : previous.getRestorePointLossAcknowledged());
+    status.setRestoreWindow(restoreWindow(previous, observed, now));
     if (outcome.reason() == ConditionReason.TableNotFound) {
       // No table, no point-in-time recovery: nothing is claimed about it.
       status.setContinuousBackupsDescription(null);
       status.setLastSyncTime(null);
+      status.setRestoreWindow(null);
     }
     if (observed != null) {
       if (observed.tableArn() != null) {
@@ -84,7 +106,7 @@ public final class PolicyStatusBuilder {
             ? List.of()
             : previous.getConditions().stream().filter(Objects::nonNull).toList();
     List<Condition> conditions = new ArrayList<>();
-    boolean ready = outcome instanceof Synced;
+    boolean ready = outcome.reason().kind() == ConditionReason.Kind.READY;
     conditions.add(
         condition(
             previousConditions,
@@ -107,8 +129,139 @@ public final class PolicyStatusBuilder {
               generation,
               now));
     }
+    ObservedPitr stored = lastObserved(status);
+    if (desired != null && stored != null) {
+      boolean compliant = desired.isSatisfiedBy(stored);
+      conditions.add(
+          condition(
+              previousConditions,
+              COMPLIANT,
+              compliant,
+              compliant ? ConditionReason.InSync : ConditionReason.DriftObserved,
+              "DynamoDB reported point-in-time recovery "
+                  + stored.describe()
+                  + (status.getLastSyncTime() == null ? "" : " at " + status.getLastSyncTime())
+                  + (compliant
+                      ? ", as the spec asks."
+                      : "; the spec asks for " + desired.describe())
+                  + ".",
+              generation,
+              now));
+    }
+    RestoreWindow window = status.getRestoreWindow();
+    if (window != null
+        && stored != null
+        && stored.pitrStatus() == ObservedPitr.PitrStatus.ENABLED) {
+      boolean reduced = window.getFullPeriodAt() != null;
+      conditions.add(
+          condition(
+              previousConditions,
+              RESTORE_WINDOW_REDUCED,
+              reduced,
+              reduced ? ConditionReason.RestoreWindowFilling : ConditionReason.FullRestoreWindow,
+              reduced
+                  ? "Restore points reach back to "
+                      + stored.earliestRestorable()
+                      + ", less than the "
+                      + period(stored)
+                      + "-day recovery period, which they fill at "
+                      + window.getFullPeriodAt()
+                      + "."
+                  : "Restore points reach back the whole "
+                      + period(stored)
+                      + "-day recovery period.",
+              generation,
+              now));
+    }
     status.setConditions(conditions);
     return status;
+  }
+
+  /**
+   * The restore window after this reconciliation. With a fresh observation of point-in-time
+   * recovery on: protectedSince is kept while the earliest restorable time is no later than the
+   * rolling window of the previous observation explains (a shortened or lengthened period
+   * included), and restarts at it otherwise (PITR was off in between); fullPeriodAt is the earliest
+   * restorable time plus the period, while that is ahead. Without one the previous window stands,
+   * fullPeriodAt dropped once passed. PITR off: none.
+   */
+  static RestoreWindow restoreWindow(
+      ContinuousBackupsPolicyStatus previous, ObservedPitr observed, Instant now) {
+    RestoreWindow before = previous == null ? null : previous.getRestoreWindow();
+    if (observed == null) {
+      if (before == null || before.getFullPeriodAt() == null) {
+        return before;
+      }
+      Instant full = instant(before.getFullPeriodAt());
+      return full != null && full.isAfter(now)
+          ? before
+          : new RestoreWindow(before.getProtectedSince(), null);
+    }
+    if (observed.pitrStatus() != ObservedPitr.PitrStatus.ENABLED) {
+      return null;
+    }
+    Instant earliest = observed.earliestRestorable();
+    if (earliest == null) {
+      return before;
+    }
+    ObservedPitr last = lastObserved(previous);
+    Instant since = before == null ? null : instant(before.getProtectedSince());
+    boolean uninterrupted =
+        since != null
+            && last != null
+            && last.pitrStatus() == ObservedPitr.PitrStatus.ENABLED
+            && last.earliestRestorable() != null
+            && !earliest.isAfter(
+                latest(
+                        last.earliestRestorable(),
+                        now.minus(Duration.ofDays(Math.min(period(last), period(observed)))))
+                    .plus(RESTART_SLACK));
+    Instant protectedSince = uninterrupted && since.isBefore(earliest) ? since : earliest;
+    Instant full = earliest.plus(Duration.ofDays(period(observed)));
+    return new RestoreWindow(
+        text(protectedSince), full.isAfter(now.plus(FULL_SLACK)) ? text(full) : null);
+  }
+
+  private static int period(ObservedPitr observed) {
+    return observed.recoveryPeriodDays() != null
+        ? observed.recoveryPeriodDays()
+        : DesiredPitr.DEFAULT_RECOVERY_PERIOD_DAYS;
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  /**
+   * An Event when the restore window has become shorter than the period since the previous status
+   * (point-in-time recovery turned on, or off and on again, or the period lengthened).
+   */
+  public static Optional<Reconciliation.Event> restoreWindowReduction(
+      ContinuousBackupsPolicyStatus previous, ContinuousBackupsPolicyStatus status) {
+    Optional<Condition> before = condition(previous, RESTORE_WINDOW_REDUCED);
+    return condition(status, RESTORE_WINDOW_REDUCED)
+        .filter(now -> "True".equals(now.getStatus()))
+        .filter(
+            now ->
+                before.isEmpty()
+                    || !"True".equals(before.get().getStatus())
+                    || !Objects.equals(
+                        previous.getRestoreWindow() == null
+                            ? null
+                            : previous.getRestoreWindow().getProtectedSince(),
+                        status.getRestoreWindow().getProtectedSince()))
+        .map(
+            now ->
+                new Reconciliation.Event(ConditionReason.RestoreWindowFilling, now.getMessage()));
+  }
+
+  /** A condition of a status, if present. */
+  public static Optional<Condition> condition(ContinuousBackupsPolicyStatus status, String type) {
+    return status == null || status.getConditions() == null
+        ? Optional.empty()
+        : status.getConditions().stream()
+            .filter(c -> c != null && type.equals(c.getType()))
+            .findFirst();
   }
 
   /** The observation stored in a status, or null if none is stored. */
@@ -136,7 +289,7 @@ public final class PolicyStatusBuilder {
         .flatMap(
             name ->
                 Arrays.stream(ConditionReason.values())
-                    .filter(reason -> reason.kind() != ConditionReason.Kind.EVENT)
+                    .filter(ConditionReason::readiness)
                     .filter(reason -> reason.name().equals(name))
                     .findFirst());
   }
@@ -151,11 +304,7 @@ public final class PolicyStatusBuilder {
 
   /** The Ready condition, if present. */
   public static Optional<Condition> ready(ContinuousBackupsPolicyStatus status) {
-    return status == null || status.getConditions() == null
-        ? Optional.empty()
-        : status.getConditions().stream()
-            .filter(c -> c != null && READY.equals(c.getType()))
-            .findFirst();
+    return condition(status, READY);
   }
 
   /** A message fit for a condition or event: one line, bounded in length. */

@@ -55,12 +55,13 @@ class ReconciliationTest {
   private final Policy policy = new Policy();
 
   @Test
-  void newPolicyIsAppliedWithOneUpdateWhoseAnswerIsTheObservation() {
-    Verdict verdict = policy.reconcile(T0, enabled(14));
+  void newPolicyForTheLongestPeriodIsAppliedWithOneUpdateWhoseAnswerIsTheObservation() {
+    policy.desired = DesiredPitr.enabled(35);
+    Verdict verdict = policy.reconcile(T0, enabled(35));
 
-    assertThat(policy.calls).containsExactly(new Update(TABLE, DesiredPitr.enabled(14)));
-    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(14)));
-    assertThat(verdict.observed()).isEqualTo(enabled(14));
+    assertThat(policy.calls).containsExactly(new Update(TABLE, DesiredPitr.enabled(35)));
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(35)));
+    assertThat(verdict.observed()).isEqualTo(enabled(35));
     assertThat(verdict.events()).extracting(Event::reason).containsExactly(ConditionReason.InSync);
     assertThat(verdict.driftCheckDue()).isPresent();
     assertThat(verdict.next())
@@ -97,16 +98,17 @@ class ReconciliationTest {
 
   @Test
   void specChangeAfterAFailureIsAppliedNotJudgedOnTheStaleObservation() {
-    policy.reconcile(T0, enabled(14));
+    policy.desired = DesiredPitr.enabled(35);
+    policy.reconcile(T0, enabled(35));
     policy.reconcile(T0.plus(DRIFT.multipliedBy(2)), notFound());
     assertThat(policy.reason()).isEqualTo(ConditionReason.TableNotFound);
 
-    // The stored description still says 14 days; a spec asking for 14 must not trust it.
-    policy.changeSpec(DesiredPitr.enabled(14));
+    // The stored description still says 35 days; a spec asking for 35 must not trust it.
+    policy.changeSpec(DesiredPitr.enabled(35));
     Verdict verdict = policy.reconcile(T0.plus(DRIFT.multipliedBy(2)).plusSeconds(5), notFound());
 
     assertThat(policy.calls.get(policy.calls.size() - 1))
-        .isEqualTo(new Update(TABLE, DesiredPitr.enabled(14)));
+        .isEqualTo(new Update(TABLE, DesiredPitr.enabled(35)));
     assertThat(verdict.outcome().orElseThrow().reason()).isEqualTo(ConditionReason.TableNotFound);
   }
 
@@ -620,12 +622,131 @@ class ReconciliationTest {
         null);
   }
 
+  private static ObservedPitr observedOff() {
+    return observed("DISABLED", null);
+  }
+
   private static Answer notFound() {
     return failed(ConditionReason.TableNotFound);
   }
 
   private static Failed failed(ConditionReason reason) {
     return new Failed(reason, reason + " happened");
+  }
+
+  @Test
+  void newPolicyThatCouldDeleteRestorePointsLooksFirstAndAppliesWhatDeletesNone() {
+    // 14 days asked of a table whose restore points reach back one day: nothing older to lose.
+    Verdict verdict = policy.reconcile(T0, enabled(35), enabled(14));
+
+    assertThat(policy.calls)
+        .containsExactly(new Describe(TABLE), new Update(TABLE, DesiredPitr.enabled(14)));
+    assertThat(verdict.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(verdict.acknowledged()).as("nothing was deleted").isEmpty();
+  }
+
+  @Test
+  void newPolicyTurningPitrOffWaitsForAnAcknowledgementAndWritesNothing() {
+    policy.desired = DesiredPitr.disabled();
+    Verdict verdict = policy.reconcile(T0, enabled(35));
+
+    assertThat(policy.calls).containsExactly(new Describe(TABLE));
+    assertThat(verdict.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
+    assertThat(verdict.outcome().orElseThrow().message())
+        .isEqualTo(
+            "Setting point-in-time recovery of table orders in eu-west-1 from enabled with a"
+                + " 35-day recovery period to disabled would delete all its restore points"
+                + " (restorable since 2026-11-24T10:00:00Z). Nothing was changed: to confirm, set"
+                + " spec.acknowledgeRestorePointLoss to a new value.");
+    assertThat(verdict.next())
+        .as("stalled: looked at no more often than the drift interval")
+        .isEqualTo(DRIFT);
+
+    policy.acknowledgement = "CHG-1";
+    policy.changeSpec(DesiredPitr.disabled());
+    Verdict acknowledged = policy.reconcile(T0.plusSeconds(60), enabled(35), observedOff());
+
+    assertThat(policy.callsAfterFirst())
+        .containsExactly(new Describe(TABLE), new Update(TABLE, DesiredPitr.disabled()));
+    assertThat(acknowledged.outcome()).contains(new Outcome.Synced(observedOff()));
+    assertThat(acknowledged.acknowledged()).contains("CHG-1");
+    assertThat(policy.status.getRestorePointLossAcknowledged()).isEqualTo("CHG-1");
+  }
+
+  @Test
+  void anAcknowledgementCoversOneLossNotTheNextDrift() {
+    policy.desired = DesiredPitr.disabled();
+    policy.acknowledgement = "CHG-1";
+    policy.reconcile(T0, enabled(35), observedOff());
+    assertThat(policy.reason()).isEqualTo(ConditionReason.InSync);
+
+    // Someone turns PITR on outside the operator: turning it off again deletes new restore
+    // points, which CHG-1 did not cover.
+    Instant check = T0.plus(DRIFT.multipliedBy(2));
+    Verdict drift = policy.reconcile(check, enabled(35));
+
+    assertThat(policy.calls)
+        .containsExactly(
+            new Describe(TABLE), new Update(TABLE, DesiredPitr.disabled()), new Describe(TABLE));
+    assertThat(drift.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
+
+    policy.acknowledgement = "CHG-2";
+    policy.changeSpec(DesiredPitr.disabled());
+    policy.reconcile(check.plusSeconds(60), enabled(35), observedOff());
+    assertThat(policy.calls.get(policy.calls.size() - 1))
+        .isEqualTo(new Update(TABLE, DesiredPitr.disabled()));
+    assertThat(policy.reason()).isEqualTo(ConditionReason.InSync);
+  }
+
+  @Test
+  void shorteningAPeriodTheRestorePointsFillNeedsAnAcknowledgementOneTheyDoNotDoesNot() {
+    policy.desired = DesiredPitr.enabled(35);
+    policy.reconcile(T0, enabled(35));
+
+    // The restore points reach back one day (enabled(…) is restorable since T0 - 1 day).
+    policy.changeSpec(DesiredPitr.enabled(2));
+    policy.reconcile(T0.plusSeconds(60), enabled(2));
+    assertThat(policy.callsAfterFirst()).containsExactly(new Update(TABLE, DesiredPitr.enabled(2)));
+    assertThat(policy.reason()).isEqualTo(ConditionReason.InSync);
+
+    policy.changeSpec(DesiredPitr.enabled(1));
+    Verdict refused = policy.reconcile(T0.plusSeconds(120));
+    assertThat(policy.callsAfterFirst()).hasSize(1);
+    assertThat(refused.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
+    assertThat(refused.outcome().orElseThrow().message())
+        .contains("would delete the restore points older than 1 day (restorable since");
+  }
+
+  @Test
+  void observeOnlyNeverWritesAndReportsDriftAsReadyWithAnEventOnChange() {
+    policy.observeOnly = true;
+    policy.desired = DesiredPitr.enabled(35);
+    Verdict first = policy.reconcile(T0, observedOff());
+
+    assertThat(policy.calls).containsExactly(new Describe(TABLE));
+    assertThat(first.outcome())
+        .contains(new Outcome.Drifted(observedOff(), DesiredPitr.enabled(35)));
+    assertThat(first.events())
+        .extracting(Event::reason)
+        .containsExactly(ConditionReason.DriftObserved);
+    assertThat(first.next())
+        .as("Ready: the next look is the drift check")
+        .isBetween(DRIFT.multipliedBy(9).dividedBy(10), DRIFT.multipliedBy(11).dividedBy(10));
+
+    Verdict same = policy.reconcile(first.driftCheckDue().orElseThrow(), observedOff());
+    assertThat(same.events()).as("no change, no event").isEmpty();
+
+    Verdict fixed = policy.reconcile(same.driftCheckDue().orElseThrow(), enabled(35));
+    assertThat(fixed.outcome()).contains(new Outcome.Synced(enabled(35)));
+    assertThat(fixed.events()).extracting(Event::reason).containsExactly(ConditionReason.InSync);
+
+    policy.changeSpec(DesiredPitr.disabled());
+    policy.reconcile(T0.plus(DRIFT.multipliedBy(3)));
+    assertThat(policy.reason()).isEqualTo(ConditionReason.DriftObserved);
+    assertThat(policy.calls).as("only Describes, ever").allMatch(call -> call instanceof Describe);
   }
 
   /** A policy as the reconciler sees it between reconciliations: spec, status, schedule. */
@@ -639,6 +760,11 @@ class ReconciliationTest {
     Optional<Outcome.NotReady> refused = Optional.empty();
     boolean reconcileRequested;
     ObservedPitr awaitingUpdate;
+    boolean observeOnly;
+
+    /** spec.acknowledgeRestorePointLoss */
+    String acknowledgement;
+
     Instant lastObserved;
     Instant observeFailingSince;
     Instant now;
@@ -676,7 +802,13 @@ class ReconciliationTest {
               lastObserved,
               observeFailingSince,
               reconcileRequested,
-              awaitingUpdate);
+              awaitingUpdate,
+              observeOnly,
+              Optional.ofNullable(acknowledgement)
+                  .filter(
+                      given ->
+                          status == null
+                              || !given.equals(status.getRestorePointLossAcknowledged())));
       this.now = now;
       awaitingUpdate = null;
       Verdict verdict = reconciliation.reconcile(facts, now, this::answer);
@@ -689,7 +821,14 @@ class ReconciliationTest {
               outcome ->
                   status =
                       PolicyStatusBuilder.build(
-                          status, generation, outcome, verdict.observed(), now, Duration.ZERO));
+                          status,
+                          generation,
+                          outcome,
+                          verdict.observed(),
+                          invalidity.isEmpty() ? desired : null,
+                          now,
+                          Duration.ZERO));
+      verdict.acknowledged().ifPresent(used -> status.setRestorePointLossAcknowledged(used));
       return verdict;
     }
 
