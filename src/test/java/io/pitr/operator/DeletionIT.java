@@ -206,6 +206,7 @@ class DeletionIT {
     create(NAMESPACE, "elder", "both-gone", 14, DeletionPolicy.Disable);
     ContinuousBackupsPolicy younger = policies.newPolicy("younger", "both-gone", true, 7);
     younger.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    younger.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
     client.resource(younger).inNamespace(OTHER_NAMESPACE).create();
     policies.awaitCondition(OTHER_NAMESPACE, "younger", "Ready", "False", "Conflict");
 
@@ -225,6 +226,7 @@ class DeletionIT {
     policies.awaitReady(policies.create(NAMESPACE, "owner", "contested", true, 14));
     ContinuousBackupsPolicy contender = policies.newPolicy("contender", "contested", true, 7);
     contender.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    contender.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
     client.resource(contender).inNamespace(OTHER_NAMESPACE).create();
     policies.awaitCondition(OTHER_NAMESPACE, "contender", "Ready", "False", "Conflict");
     await()
@@ -273,6 +275,9 @@ class DeletionIT {
       String namespace, String name, String table, int period, DeletionPolicy deletionPolicy) {
     ContinuousBackupsPolicy policy = policies.newPolicy(name, table, true, period);
     policy.getSpec().setDeletionPolicy(deletionPolicy);
+    if (deletionPolicy == DeletionPolicy.Disable) {
+      policy.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
+    }
     policies.awaitReady(client.resource(policy).inNamespace(namespace).create());
     if (deletionPolicy == DeletionPolicy.Disable) {
       await()

@@ -101,7 +101,10 @@ class MotoMainScenarioIT {
     policies.edit(
         NAMESPACE,
         "orders",
-        p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7));
+        p -> {
+          p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: shorter");
+        });
     assertThat(Policies.period(policies.awaitReady(NAMESPACE, "orders", 2))).isEqualTo(7);
     assertThat(motoPeriod()).isEqualTo(7);
 
@@ -123,6 +126,7 @@ class MotoMainScenarioIT {
         p -> {
           p.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
           p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: off");
         });
     ContinuousBackupsPolicy disabled = policies.awaitReady(NAMESPACE, "orders", 3);
     assertThat(Policies.pitrStatus(disabled)).isEqualTo("DISABLED");

@@ -1,6 +1,7 @@
 package io.pitr.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -78,7 +79,7 @@ class ReconciliationIT {
     under.emulator().createTable(SCOPE, "orders");
 
     ContinuousBackupsPolicy ready =
-        policies.awaitReady(policies.create(NAMESPACE, "orders", "orders", true, 14));
+        policies.awaitReady(policies.create(NAMESPACE, "orders", "orders", true, 35));
 
     var status = ready.getStatus();
     assertThat(status.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
@@ -90,10 +91,18 @@ class ReconciliationIT {
     assertThat(description.getPointInTimeRecoveryDescription().getPointInTimeRecoveryStatus())
         .isEqualTo("ENABLED");
     assertThat(description.getPointInTimeRecoveryDescription().getRecoveryPeriodInDays())
-        .isEqualTo(14);
+        .isEqualTo(35);
     assertThat(description.getPointInTimeRecoveryDescription().getLatestRestorableDateTime())
         .isNotNull();
-    assertThat(status.getConditions()).extracting(Condition::getType).containsExactly("Ready");
+    assertThat(status.getConditions())
+        .extracting(Condition::getType, Condition::getStatus)
+        .as("the restore window just started: it fills the period in 35 days")
+        .containsExactly(
+            tuple("Ready", "True"),
+            tuple("Compliant", "True"),
+            tuple("RestoreWindowReduced", "True"));
+    assertThat(status.getRestoreWindow().getProtectedSince())
+        .isEqualTo(description.getPointInTimeRecoveryDescription().getEarliestRestorableDateTime());
     assertThat(policies.calls("orders", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
     assertThat(policies.calls("orders", Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isZero();
     assertThat(policies.events(NAMESPACE, "orders")).contains("InSync");
@@ -120,7 +129,10 @@ class ReconciliationIT {
     policies.edit(
         NAMESPACE,
         "periods",
-        p -> p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7));
+        p -> {
+          p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(7);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: shorter");
+        });
     assertThat(Policies.period(policies.awaitReady(NAMESPACE, "periods", 2))).isEqualTo(7);
     policies.edit(
         NAMESPACE,
@@ -128,6 +140,7 @@ class ReconciliationIT {
         p -> {
           p.getSpec().getPointInTimeRecoverySpecification().setPointInTimeRecoveryEnabled(false);
           p.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(null);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: off");
         });
     ContinuousBackupsPolicy disabled = policies.awaitReady(NAMESPACE, "periods", 3);
 
@@ -136,7 +149,13 @@ class ReconciliationIT {
     assertThat(policies.events(NAMESPACE, "periods")).contains("Applied");
 
     // A spec change that leaves the PITR setting as DynamoDB already has it costs nothing.
-    policies.edit(NAMESPACE, "periods", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Disable));
+    policies.edit(
+        NAMESPACE,
+        "periods",
+        p -> {
+          p.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
+        });
     policies.awaitReady(NAMESPACE, "periods", 4);
     assertThat(policies.calls("periods", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(3);
     assertThat(policies.calls("periods", Operation.DESCRIBE_CONTINUOUS_BACKUPS) - describes)
@@ -244,7 +263,12 @@ class ReconciliationIT {
     // A change that leaves the PITR setting alone must not be judged against the last
     // description the policy had.
     policies.edit(
-        NAMESPACE, "vanishing", p -> p.getSpec().setDeletionPolicy(DeletionPolicy.Disable));
+        NAMESPACE,
+        "vanishing",
+        p -> {
+          p.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+          p.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
+        });
 
     ContinuousBackupsPolicy changed =
         await()
@@ -261,7 +285,7 @@ class ReconciliationIT {
     under.emulator().createTable(SCOPE, "new-table");
     under.emulator().faults().backupsUnavailable(SCOPE, "new-table", Duration.ofSeconds(2));
 
-    policies.create(NAMESPACE, "new-table", "new-table", true, 7);
+    policies.create(NAMESPACE, "new-table", "new-table", true, 35);
 
     policies.awaitCondition(NAMESPACE, "new-table", "Ready", "False", "BackupsNotYetAvailable");
     policies.awaitReady(NAMESPACE, "new-table", 1);
@@ -278,14 +302,14 @@ class ReconciliationIT {
         .faults()
         .reportPitrStatus(SCOPE, "changing", "ENABLING", Duration.ofMillis(1500));
 
-    policies.create(NAMESPACE, "changing", "changing", true, 7);
+    policies.create(NAMESPACE, "changing", "changing", true, 35);
 
     Condition changing =
         policies.awaitCondition(NAMESPACE, "changing", "Ready", "False", "PitrStatusChanging");
     assertThat(changing.getMessage())
         .isEqualTo(
-            "DynamoDB answered ENABLING to a request for enabled with a 7-day recovery period.");
-    assertThat(Policies.period(policies.awaitReady(NAMESPACE, "changing", 1))).isEqualTo(7);
+            "DynamoDB answered ENABLING to a request for enabled with a 35-day recovery period.");
+    assertThat(Policies.period(policies.awaitReady(NAMESPACE, "changing", 1))).isEqualTo(35);
     assertThat(policies.calls("changing", Operation.UPDATE_CONTINUOUS_BACKUPS))
         .as("the change was asked for once; the operator then only looked")
         .isEqualTo(1);

@@ -91,6 +91,7 @@ class SafetyNetIT {
     double failedBefore = failedReconciles();
     ContinuousBackupsPolicy policy = policies.newPolicy("guarded", "guarded", true, 7);
     policy.getSpec().setDeletionPolicy(DeletionPolicy.Disable);
+    policy.getSpec().setAcknowledgeRestorePointLoss("test: off on delete");
     policy.getMetadata().getLabels().put(REFUSE_UPDATES, "yes");
 
     client.resource(policy).inNamespace(NAMESPACE).create();
@@ -123,7 +124,9 @@ class SafetyNetIT {
   void refusedStatusWritesAreRetriedWithoutEnd() {
     under.emulator().createTable(SCOPE, "muted");
     double failedBefore = failedReconciles();
-    ContinuousBackupsPolicy policy = policies.newPolicy("muted", "muted", true, 7);
+    // 35 days: applied without a look first, so each retry (with no status saying it was done)
+    // applies again.
+    ContinuousBackupsPolicy policy = policies.newPolicy("muted", "muted", true, 35);
     policy.getMetadata().getLabels().put(REFUSE_STATUS, "yes");
 
     client.resource(policy).inNamespace(NAMESPACE).create();
@@ -160,7 +163,8 @@ class SafetyNetIT {
     assertThat(repaired.getStatus().getConditions())
         .as("the foreign Stalled condition is gone")
         .extracting(Condition::getType)
-        .containsExactly("Ready");
+        .startsWith("Ready")
+        .doesNotContain("Stalled", "Reconciling");
     Condition ready = repaired.getStatus().getConditions().get(0);
     assertThat(Instant.parse(ready.getLastTransitionTime())).isAfter(Instant.EPOCH);
     assertThat(ready.getReason()).isEqualTo("InSync");

@@ -344,8 +344,10 @@ class ClusterIT {
       policies.edit(
           TEAM,
           "orders",
-          policy ->
-              policy.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(20));
+          policy -> {
+            policy.getSpec().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(20);
+            policy.getSpec().setAcknowledgeRestorePointLoss("test: one day shorter");
+          });
       policies.awaitReady(TEAM, "orders", 3);
       assertThat(seen.calls(Operation.UPDATE_CONTINUOUS_BACKUPS)).isOne();
 

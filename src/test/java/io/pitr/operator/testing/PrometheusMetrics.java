@@ -44,17 +44,37 @@ public record PrometheusMetrics(List<Sample> samples) {
     }
     return samples.stream()
         .filter(sample -> sample.name().equals(name))
-        .filter(
-            sample -> {
-              for (int i = 0; i < labelPairs.length; i += 2) {
-                if (!labelPairs[i + 1].equals(sample.labels().get(labelPairs[i]))) {
-                  return false;
-                }
-              }
-              return true;
-            })
+        .filter(sample -> hasLabels(sample, labelPairs))
         .mapToDouble(Sample::value)
         .sum();
+  }
+
+  /**
+   * The value of the one sample named {@code name} whose labels include every given pair, if there
+   * is one (a gauge that is not served has none).
+   */
+  public java.util.OptionalDouble value(String name, String... labelPairs) {
+    List<Sample> matching =
+        samples.stream()
+            .filter(sample -> sample.name().equals(name))
+            .filter(sample -> hasLabels(sample, labelPairs))
+            .toList();
+    if (matching.size() > 1) {
+      throw new IllegalArgumentException(
+          matching.size() + " samples of " + name + " match " + List.of(labelPairs));
+    }
+    return matching.isEmpty()
+        ? java.util.OptionalDouble.empty()
+        : java.util.OptionalDouble.of(matching.get(0).value());
+  }
+
+  private static boolean hasLabels(Sample sample, String... labelPairs) {
+    for (int i = 0; i < labelPairs.length; i += 2) {
+      if (!labelPairs[i + 1].equals(sample.labels().get(labelPairs[i]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether any sample has this name. */
