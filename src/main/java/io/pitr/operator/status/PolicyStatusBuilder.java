@@ -142,7 +142,7 @@ public final class PolicyStatusBuilder {
                   + stored.describe()
                   + (status.getLastSyncTime() == null ? "" : " at " + status.getLastSyncTime())
                   + (compliant
-                      ? ", as the spec asks."
+                      ? ", as the spec asks"
                       : "; the spec asks for " + desired.describe())
                   + ".",
               generation,

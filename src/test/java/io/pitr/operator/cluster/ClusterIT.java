@@ -56,9 +56,11 @@ class ClusterIT {
   static final String OPERATOR = "app.kubernetes.io/component=operator";
   static final String EMULATOR = "app.kubernetes.io/component=dynamodb-emulator";
   static final String CONTROLLER = "continuousbackupspolicy";
-  static final List<String> TABLES = List.of("orders", "payments", "scratch.events-v2");
+  static final List<String> TABLES =
+      List.of("orders", "payments", "scratch.events-v2", "audit-log");
   static final Path EXAMPLES = Path.of("deploy", "examples");
-  static final List<String> EXAMPLE_POLICIES = List.of("orders", "payments", "scratch-events");
+  static final List<String> EXAMPLE_POLICIES =
+      List.of("orders", "payments", "scratch-events", "audit-log");
 
   /** The failover bound the issue sets: a new leader within 20 s of the old one's deletion. */
   static final Duration FAILOVER = Duration.ofSeconds(20);
@@ -161,6 +163,13 @@ class ClusterIT {
                   .describe("scratch.events-v2")
                   .pointInTimeRecoveryDescription()
                   .pointInTimeRecoveryStatusAsString())
+          .isEqualTo("DISABLED");
+      assertThat(
+              emulator
+                  .describe("audit-log")
+                  .pointInTimeRecoveryDescription()
+                  .pointInTimeRecoveryStatusAsString())
+          .as("observe only: reported, not changed")
           .isEqualTo("DISABLED");
     }
   }

@@ -25,7 +25,8 @@ public final class LocalClusterRun {
 
   private static final String SYSTEM = "pitr-system";
   private static final String DEMO = "demo";
-  private static final List<String> TABLES = List.of("orders", "payments", "scratch.events-v2");
+  private static final List<String> TABLES =
+      List.of("orders", "payments", "scratch.events-v2", "audit-log");
 
   private LocalClusterRun() {}
 

@@ -46,7 +46,7 @@ public final class LocalRun {
   private static final String REGION = "us-east-1";
   private static final Path WORK = Path.of("target", "local-run");
   private static final List<String> DEMO_TABLES =
-      List.of("orders", "payments", "scratch.events-v2");
+      List.of("orders", "payments", "scratch.events-v2", "audit-log");
 
   /** The operator's own account in the emulator: the one the example's analytics binding names. */
   private static final String OWN_ACCOUNT = "111111111111";
