@@ -141,9 +141,7 @@ public final class PolicyStatusBuilder {
               "DynamoDB reported point-in-time recovery "
                   + stored.describe()
                   + (status.getLastSyncTime() == null ? "" : " at " + status.getLastSyncTime())
-                  + (compliant
-                      ? ", as the spec asks"
-                      : "; the spec asks for " + desired.describe())
+                  + (compliant ? ", as the spec asks" : "; the spec asks for " + desired.describe())
                   + ".",
               generation,
               now));

@@ -119,4 +119,41 @@ class PitrPlanTest {
         enabled ? NOW.minusSeconds(3600) : null,
         enabled ? NOW.minusSeconds(300) : null);
   }
+
+  @ParameterizedTest(name = "{0} days of restore points, {1} -> {2}: loses {3}")
+  @CsvSource({
+    // restore points reaching back N days (-1: PITR off), observed period, desired (0: off), loses
+    "40, 35, 0, true",
+    "0, 35, 0, true",
+    "-1, , 0, false",
+    "-1, , 7, false",
+    "40, 35, 7, true",
+    "6, 35, 7, false",
+    "7, 35, 7, true",
+    "40, 7, 35, false",
+    "3, 14, 14, false",
+  })
+  void restorePointsAreLostByTurningOffOrByAPeriodShorterThanTheyReachBack(
+      int daysBack, Integer observedPeriod, int desiredPeriod, boolean loses) {
+    ObservedPitr observed =
+        daysBack < 0
+            ? new ObservedPitr(
+                null, true, ObservedPitr.PitrStatus.DISABLED, "DISABLED", null, null, null)
+            : new ObservedPitr(
+                null,
+                true,
+                ObservedPitr.PitrStatus.ENABLED,
+                "ENABLED",
+                observedPeriod,
+                // A minute more than the whole days, as DynamoDB's rolling window does.
+                NOW.minus(java.time.Duration.ofDays(daysBack)).minusSeconds(60),
+                NOW.minusSeconds(300));
+    DesiredPitr desired =
+        desiredPeriod == 0 ? DesiredPitr.disabled() : DesiredPitr.enabled(desiredPeriod);
+
+    assertThat(PitrPlan.losesRestorePoints(observed, desired, NOW)).isEqualTo(loses);
+    assertThat(PitrPlan.couldLoseRestorePoints(desired))
+        .as("what a table in an unknown state could lose")
+        .isEqualTo(desiredPeriod < 35);
+  }
 }
