@@ -63,3 +63,8 @@ capabilities:
   resources: [events]
   verbs: [create]
 {{- end -}}
+
+{{/* An alert's labels: its severity, and prometheusRule.alertLabels (which cannot override it). */}}
+{{- define "pitr-operator.alertLabels" -}}
+{{- toYaml (merge (dict "severity" .severity) .root.Values.prometheusRule.alertLabels) -}}
+{{- end -}}
