@@ -2,6 +2,7 @@ package io.pitr.operator.testing;
 
 import io.pitr.testing.ExternalCommand;
 import io.pitr.testing.ProvisionedTools;
+import io.pitr.testing.ToolProvisioning;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,16 +21,29 @@ public final class HelmChart {
 
   /** The provisioned helm, or a failure saying how to get it. */
   public static Path helm() {
-    String version = System.getProperty("pitr.test.helm-version");
-    if (version == null) {
-      throw new IllegalStateException("pitr.test.helm-version is not set: run with ./mvnw verify");
-    }
-    Path helm = ProvisionedTools.directory().resolve("helm-" + version).resolve("helm");
+    Path helm = ProvisionedTools.directory().resolve("helm-" + version()).resolve("helm");
     if (!Files.isExecutable(helm)) {
       throw new IllegalStateException(
           helm + " is missing: ./mvnw verify provisions it (src/test/scripts/provision-helm.sh).");
     }
     return helm;
+  }
+
+  /**
+   * Provisions helm (src/test/scripts/provision-helm.sh: an installed one, or built once), for unit
+   * tests, which run before the build provisions it for the integration tests.
+   */
+  public static void provision() {
+    ToolProvisioning.run(
+        Path.of("src", "test", "scripts", "provision-helm.sh"), "--version", version());
+  }
+
+  private static String version() {
+    String version = System.getProperty("pitr.test.helm-version");
+    if (version == null) {
+      throw new IllegalStateException("pitr.test.helm-version is not set: run with ./mvnw verify");
+    }
+    return version;
   }
 
   /** helm with these arguments. */
