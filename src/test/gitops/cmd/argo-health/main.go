@@ -18,7 +18,9 @@
 // Argo CD's own test of them does; DIR must end in GROUP/KIND, as there, and each object must be of
 // that group and kind (Argo CD finds the script by them). Prints one JSON line per case
 // {"inputPath", "expected", "actual", "passed", "error"}, then lists every mismatch on standard
-// error and exits 1 if there is any.
+// error and exits 2 if there is any.
+//
+// Both exit 1 when they cannot run at all (wrong usage, a file that cannot be read).
 package main
 
 import (
@@ -184,7 +186,7 @@ func test(arguments []string, output *json.Encoder) (int, error) {
 	}
 	if len(mismatches) > 0 {
 		fmt.Fprintf(os.Stderr, "%d of %d cases failed\n", len(mismatches), len(tests.Tests))
-		return 1, nil
+		return 2, nil
 	}
 	fmt.Fprintf(os.Stderr, "all %d cases passed\n", len(tests.Tests))
 	return 0, nil
