@@ -283,12 +283,11 @@ public final class GoPrograms {
 
   /** The go command, or a failure (under CI) or skip (elsewhere) saying how to get it. */
   private static Path go() {
+    // On the PATH only, as the provisioning scripts look for it (command -v go).
     Optional<Path> go =
-        Stream.concat(
-                Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                    .filter(directory -> !directory.isEmpty())
-                    .map(directory -> Path.of(directory, "go")),
-                Stream.of(Path.of("/usr/local/go/bin/go")))
+        Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+            .filter(directory -> !directory.isEmpty())
+            .map(directory -> Path.of(directory, "go"))
             .filter(Files::isExecutable)
             .findFirst();
     if (go.isPresent()) {
