@@ -88,10 +88,11 @@ if isTrue(reconciling) or not isTrue(ready) then
   return { status = "Progressing", message = firstMessage(ready, reconciling) }
 end
 
--- Ready. With managementMode Observe, the table may differ from the spec: reported, not a fault.
+-- Ready. With managementMode Observe the table may differ from the spec (reason DriftObserved):
+-- that is reported, in the Ready message, and not a fault.
 local message = firstMessage(ready)
-if ready.reason == "DriftObserved" then
-  message = "The table differs from the spec (observe only): " .. firstMessage(ready, condition("Compliant"))
+if ready.reason == "DriftObserved" and (ready.message == nil or ready.message == "") then
+  message = "Observe only: the table differs from the spec. " .. firstMessage(condition("Compliant"))
 end
 local window = condition("RestoreWindowReduced")
 if isTrue(window) then
