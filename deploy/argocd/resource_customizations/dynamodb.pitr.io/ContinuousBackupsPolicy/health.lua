@@ -50,7 +50,7 @@ if obj.metadata.deletionTimestamp ~= nil then
   local message = "Deleting"
   if obj.spec ~= nil and obj.spec.deletionPolicy == "Disable" and obj.metadata.finalizers ~= nil then
     for _, finalizer in ipairs(obj.metadata.finalizers) do
-      if finalizer == "dynamodb.pitr.io/disable-on-delete" then
+      if finalizer == "dynamodb.pitr.io/disable-pitr-on-delete" then
         message = "Deleting: point-in-time recovery of table " .. tostring(obj.spec.tableName) ..
           " is turned off first (deletionPolicy Disable)"
       end
