@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes a helm binary available at ${PITR_TOOLS_DIR:-~/.cache/pitr-operator}/helm-<version>/helm for the
-# chart tests: a helm 4 already on the PATH is linked there; otherwise helm is built from its Go module
+# chart tests: a helm 4.2+ already on the PATH is linked there; otherwise helm is built from its Go module
 # (helm.sh/helm/v4) through the Go module proxy, once, and cached outside the work tree.
 #
-# Helm 4 is required, not only preferred: the tests rely on what only Helm 4 does, such as
-# `helm install --wait` judging custom resources by their kstatus conditions (HelmWaitIT). A helm 3
-# on the PATH is therefore not reused; the tests build helm 4 beside it instead.
+# Helm 4.2 or newer is required, not only preferred: the tests rely on what only it does, namely
+# `helm --wait` judging custom resources by their kstatus conditions and failing at once on a
+# Stalled one (HelmWaitIT; Helm 4.0 and 4.1 wait for the timeout instead). An older helm on the
+# PATH is therefore not reused; the tests build helm 4 beside it instead.
 #
 # Usage: provision-helm.sh [--version 4.3.2]
 set -euo pipefail
@@ -37,16 +38,16 @@ fi
 mkdir -p "$(dirname "$target")"
 if installed=$(command -v helm 2>/dev/null); then
   installed_version=$("$installed" version --short 2>/dev/null || true)
-  if printf '%s' "$installed_version" | grep -Eq '^v4\.'; then
+  if printf '%s' "$installed_version" | grep -Eq '^v4\.([2-9]|[1-9][0-9])\.'; then
     ln -sf "$installed" "$target"
     log "using the installed $installed_version ($installed)"
     exit 0
   fi
-  log "not using the installed helm ${installed_version:-of unknown version} ($installed): the tests need Helm 4 (its --wait judges custom resources by kstatus)"
+  log "not using the installed helm ${installed_version:-of unknown version} ($installed): the tests need Helm 4.2 or newer (its --wait judges custom resources by kstatus and fails at once on a Stalled one)"
 fi
 command -v go >/dev/null 2>&1 ||
-  fail "Helm 4 is not installed and Go is not available to build it. Install Helm 4
-  (https://helm.sh/docs/intro/install/) or Go 1.26+, or put a helm 4 binary at $target."
+  fail "Helm 4.2+ is not installed and Go is not available to build it. Install Helm 4.2 or newer
+  (https://helm.sh/docs/intro/install/) or Go 1.26+, or put a helm 4.2+ binary at $target."
 
 started=$(date +%s)
 work="$tools/build/helm-$version"
