@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The chart in helm/pitr-operator, driven by the helm binary the build provisioned. */
+/** The chart in helm/pitr-operator, driven by the helm (4) binary the build provisioned. */
 public final class HelmChart {
 
   public static final Path CHART = Path.of("helm", "pitr-operator");

@@ -53,7 +53,7 @@ public final class OperatorRelease implements AutoCloseable {
 
   /**
    * Renders the chart as release {@code name} in {@code namespace} with {@code values} and applies
-   * all it renders (server-side apply).
+   * all it renders (server-side apply, as Helm 4 installs).
    */
   public static OperatorRelease install(
       KubernetesClient admin, String name, String namespace, Map<String, Object> values) {
