@@ -208,7 +208,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
    * under yet.
    */
   private static Optional<String> unusedAcknowledgement(ContinuousBackupsPolicy policy) {
-    String given = policy.getSpec().getAcknowledgeRestorePointLoss();
+    String given =
+        policy.getSpec() == null ? null : policy.getSpec().getAcknowledgeRestorePointLoss();
     String used =
         policy.getStatus() == null ? null : policy.getStatus().getRestorePointLossAcknowledged();
     return given == null || given.isBlank() || given.equals(used)

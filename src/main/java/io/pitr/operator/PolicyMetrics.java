@@ -56,6 +56,11 @@ public class PolicyMetrics extends Collector {
    */
   void update(
       ContinuousBackupsPolicy policy, ContinuousBackupsPolicyStatus status, DesiredPitr desired) {
+    if (policy.getSpec() == null || policy.getSpec().getTableName() == null) {
+      // A policy stored without a spec has no table to report on.
+      entries.remove(policy.getMetadata().getUid());
+      return;
+    }
     String region = status == null ? null : status.getRegion();
     ObservedPitr stored = PolicyStatusBuilder.lastObserved(status);
     entries.put(

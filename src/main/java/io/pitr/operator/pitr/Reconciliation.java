@@ -167,8 +167,9 @@ public final class Reconciliation {
    * @param driftCheckDue when the next drift check is due, if this reconciliation set it
    * @param awaitingUpdate a fresh observation that differs from the spec, kept while the Update it
    *     calls for waits for its slot of the budget; null otherwise
-   * @param acknowledged the acknowledgement under which this reconciliation deleted restore points,
-   *     to be recorded so that it covers no later loss; empty otherwise
+   * @param acknowledged the acknowledgement this reconciliation used up (it deleted restore points
+   *     under it, or the spec's generation that carries it settled), to be recorded so that it
+   *     covers no later loss; empty otherwise
    */
   public record Verdict(
       Optional<Outcome> outcome,
@@ -480,7 +481,7 @@ public final class Reconciliation {
                     + desired.describe()
                     + ".");
     Verdict verdict = settle(facts, outcome, applied, events, now);
-    return loses
+    return loses && verdict.acknowledged().isEmpty()
         ? new Verdict(
             verdict.outcome(),
             verdict.observed(),
@@ -501,10 +502,6 @@ public final class Reconciliation {
                 + desired.recoveryPeriodDays()
                 + (desired.recoveryPeriodDays() == 1 ? " day" : " days")
             : "all its restore points";
-    String since =
-        observed.earliestRestorable() == null
-            ? ""
-            : " (restorable since " + observed.earliestRestorable() + ")";
     return new NotReady(
         ConditionReason.RestorePointLossNotAcknowledged,
         "Setting point-in-time recovery of table "
@@ -515,7 +512,6 @@ public final class Reconciliation {
             + desired.describe()
             + " would delete "
             + lost
-            + since
             + ". Nothing was changed: to confirm, set spec.acknowledgeRestorePointLoss to a new"
             + " value.");
   }
@@ -535,7 +531,16 @@ public final class Reconciliation {
               ? settings.drift().nextCheck(now, facts.uid(), facts.policies())
               : facts.driftCheckDue().get();
       Duration next = now.isBefore(due) ? Duration.between(now, due) : Duration.ZERO;
-      return new Verdict(Optional.of(outcome), observed, all, next, Optional.of(due));
+      // The spec's acknowledgement has done its work once its generation settled: it covers no
+      // later loss, whether or not this one deleted anything.
+      return new Verdict(
+          Optional.of(outcome),
+          observed,
+          all,
+          next,
+          Optional.of(due),
+          null,
+          facts.acknowledgement());
     }
     return new Verdict(
         Optional.of(outcome),

@@ -43,6 +43,9 @@ public final class PolicyStatusBuilder {
    */
   static final Duration RESTART_SLACK = Duration.ofMinutes(2);
 
+  /** How far DynamoDB's latest restorable time lags its clock (spec: 300 s once settled). */
+  static final Duration LATEST_RESTORABLE_LAG = Duration.ofMinutes(5);
+
   /** A window within this much of the whole period counts as whole (Latest lags by 5 minutes). */
   static final Duration FULL_SLACK = Duration.ofMinutes(10);
 
@@ -202,6 +205,12 @@ public final class PolicyStatusBuilder {
     if (earliest == null) {
       return before;
     }
+    // DynamoDB's own now: its latest restorable time lags it by 5 minutes. An operator whose clock
+    // is behind DynamoDB's would otherwise read the rolling window as restarted at every check.
+    Instant reference =
+        observed.latestRestorable() == null
+            ? now
+            : latest(now, observed.latestRestorable().plus(LATEST_RESTORABLE_LAG));
     ObservedPitr last = lastObserved(previous);
     Instant since = before == null ? null : instant(before.getProtectedSince());
     boolean uninterrupted =
@@ -212,12 +221,12 @@ public final class PolicyStatusBuilder {
             && !earliest.isAfter(
                 latest(
                         last.earliestRestorable(),
-                        now.minus(Duration.ofDays(Math.min(period(last), period(observed)))))
+                        reference.minus(Duration.ofDays(Math.min(period(last), period(observed)))))
                     .plus(RESTART_SLACK));
     Instant protectedSince = uninterrupted && since.isBefore(earliest) ? since : earliest;
     Instant full = earliest.plus(Duration.ofDays(period(observed)));
     return new RestoreWindow(
-        text(protectedSince), full.isAfter(now.plus(FULL_SLACK)) ? text(full) : null);
+        text(protectedSince), full.isAfter(reference.plus(FULL_SLACK)) ? text(full) : null);
   }
 
   private static int period(ObservedPitr observed) {

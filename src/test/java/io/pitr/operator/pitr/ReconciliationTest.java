@@ -656,9 +656,9 @@ class ReconciliationTest {
     assertThat(verdict.outcome().orElseThrow().message())
         .isEqualTo(
             "Setting point-in-time recovery of table orders in eu-west-1 from enabled with a"
-                + " 35-day recovery period to disabled would delete all its restore points"
-                + " (restorable since 2026-11-24T10:00:00Z). Nothing was changed: to confirm, set"
-                + " spec.acknowledgeRestorePointLoss to a new value.");
+                + " 35-day recovery period to disabled would delete all its restore points."
+                + " Nothing was changed: to confirm, set spec.acknowledgeRestorePointLoss to a new"
+                + " value.");
     assertThat(verdict.next())
         .as("stalled: looked at no more often than the drift interval")
         .isEqualTo(DRIFT);
@@ -701,6 +701,39 @@ class ReconciliationTest {
   }
 
   @Test
+  void anAcknowledgementIsUsedUpByItsSpecEvenWhenNothingWasDeleted() {
+    // Turning off a table that is off already: CHG-1 deletes nothing, and is used up all the same.
+    policy.desired = DesiredPitr.disabled();
+    policy.acknowledgement = "CHG-1";
+    policy.reconcile(T0, observedOff());
+    assertThat(policy.reason()).isEqualTo(ConditionReason.InSync);
+    assertThat(policy.status.getRestorePointLossAcknowledged()).isEqualTo("CHG-1");
+
+    Verdict drift = policy.reconcile(T0.plus(DRIFT.multipliedBy(2)), enabled(35));
+
+    assertThat(policy.calls).containsExactly(new Describe(TABLE), new Describe(TABLE));
+    assertThat(drift.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
+  }
+
+  @Test
+  void switchingFromObserveToEnforceNeedsAnAcknowledgementNotUsedWhileObserving() {
+    policy.observeOnly = true;
+    policy.desired = DesiredPitr.disabled();
+    policy.acknowledgement = "CHG-1";
+    policy.reconcile(T0, enabled(35));
+    assertThat(policy.reason()).isEqualTo(ConditionReason.DriftObserved);
+
+    policy.observeOnly = false;
+    policy.changeSpec(DesiredPitr.disabled());
+    Verdict enforced = policy.reconcile(T0.plusSeconds(60));
+
+    assertThat(policy.calls).as("no Update").containsExactly(new Describe(TABLE));
+    assertThat(enforced.outcome().orElseThrow().reason())
+        .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
+  }
+
+  @Test
   void shorteningAPeriodTheRestorePointsFillNeedsAnAcknowledgementOneTheyDoNotDoesNot() {
     policy.desired = DesiredPitr.enabled(35);
     policy.reconcile(T0, enabled(35));
@@ -717,7 +750,7 @@ class ReconciliationTest {
     assertThat(refused.outcome().orElseThrow().reason())
         .isEqualTo(ConditionReason.RestorePointLossNotAcknowledged);
     assertThat(refused.outcome().orElseThrow().message())
-        .contains("would delete the restore points older than 1 day (restorable since");
+        .contains("would delete the restore points older than 1 day. Nothing was changed");
   }
 
   @Test

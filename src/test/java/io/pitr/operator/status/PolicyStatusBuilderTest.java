@@ -315,6 +315,25 @@ class PolicyStatusBuilderTest {
   }
 
   @Test
+  void restoreWindowGoesByDynamoDbsClockWhenTheOperatorsIsBehind() {
+    // DynamoDB's clock is 4 minutes ahead of the operator's: its rolling window runs ahead too.
+    Duration skew = Duration.ofMinutes(4);
+    ContinuousBackupsPolicyStatus full =
+        synced(null, skewed(T0.plus(skew).minus(Duration.ofDays(35)), T0.plus(skew)), T0);
+    Instant day = T0.plus(Duration.ofDays(1));
+    ContinuousBackupsPolicyStatus rolled =
+        synced(full, skewed(day.plus(skew).minus(Duration.ofDays(35)), day.plus(skew)), day);
+
+    assertThat(rolled.getRestoreWindow()).isEqualTo(full.getRestoreWindow());
+    assertThat(rolled.getRestoreWindow().getFullPeriodAt()).isNull();
+  }
+
+  /** 35 days, restorable from {@code earliest}, as DynamoDB reports at its own {@code now}. */
+  private static ObservedPitr skewed(Instant earliest, Instant dynamoDbNow) {
+    return window(35, earliest, dynamoDbNow);
+  }
+
+  @Test
   void restoreWindowSurvivesAChangedPeriodAndGoesWithPitr() {
     ContinuousBackupsPolicyStatus seven =
         synced(null, window(7, T0.minus(Duration.ofDays(7)), T0), T0);

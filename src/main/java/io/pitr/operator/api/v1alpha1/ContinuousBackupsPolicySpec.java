@@ -112,11 +112,12 @@ public class ContinuousBackupsPolicySpec {
   private ManagementMode managementMode;
 
   @Size(min = 1, max = 256)
+  @Pattern("\\S")
   @JsonPropertyDescription(
       "Confirms a change that deletes restore points: turning point-in-time recovery off,"
           + " shortening recoveryPeriodInDays, or setting deletionPolicy to Disable. The API"
-          + " server refuses such a change unless it sets this field to a value it did not have"
-          + " before, so that an old confirmation never covers a new loss. Any text: a change"
+          + " server refuses such a change unless it sets this field to a value other than the one it"
+          + " had, so that an old confirmation never covers a new loss. Any text: a change"
           + " ticket, a date, a reason. The operator also asks for a new value before it turns"
           + " point-in-time recovery off or shortens it on a table where that deletes restore"
           + " points it did not know of at admission (a new policy, a table changed outside the"

@@ -57,9 +57,9 @@ public class ContinuousBackupsPolicyStatus {
   private RestoreWindow restoreWindow;
 
   @JsonPropertyDescription(
-      "The value of spec.acknowledgeRestorePointLoss the operator last turned point-in-time"
-          + " recovery off or shortened it under. A table whose restore points the spec would"
-          + " delete needs a value other than this one.")
+      "The value of spec.acknowledgeRestorePointLoss the operator has used up: it deleted"
+          + " restore points under it, or the spec that carried it was applied. A table whose"
+          + " restore points the spec would delete needs a value other than this one.")
   private String restorePointLossAcknowledged;
 
   @JsonPropertyDescription(
