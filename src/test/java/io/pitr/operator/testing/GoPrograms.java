@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +26,26 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The Go programs of {@code src/test/gitops}, which judge objects with the libraries GitOps tools
- * use: {@code kstatus} (sigs.k8s.io/cli-utils, as Flux and kpt) and {@code argo-health} (Argo CD's
- * Lua health scripts, run as Argo CD runs them). Built with the machine's {@code go} the first time
- * their sources are seen, into {@code $PITR_TOOLS_DIR/gitops-health-<hash of the sources>/bin}, and
- * reused from there; the environment's GOPROXY and GOFLAGS apply. Without {@code go} and with
- * nothing built, a test fails under CI ({@code CI=true}) and is skipped elsewhere, with a message
- * saying how to get it.
+ * The Go programs that judge objects with the libraries GitOps tools use: {@code kstatus}
+ * (sigs.k8s.io/cli-utils, as Flux and kpt) and {@code argo-health} (Argo CD's Lua health scripts,
+ * run as Argo CD runs them), in the module {@code src/test/gitops}; {@code flux-health} (Flux's
+ * kustomize-controller with a Kustomization's healthCheckExprs), in {@code src/test/gitops-flux}, a
+ * module of its own so that Flux's dependency versions do not move the others'. Each module is
+ * built with the machine's {@code go} the first time its sources are seen, into {@code
+ * $PITR_TOOLS_DIR/<module's name>-<hash of its sources>/bin}, and reused from there; the
+ * environment's GOPROXY and GOFLAGS apply. Without {@code go} and with nothing built, a test fails
+ * under CI ({@code CI=true}) and is skipped elsewhere, with a message saying how to get it.
  */
 public final class GoPrograms {
 
-  /** The Go module of the programs. */
+  /** The Go module of kstatus and argo-health. */
   public static final Path MODULE = Path.of("src", "test", "gitops");
+
+  /** The Go module of flux-health. */
+  public static final Path FLUX_MODULE = Path.of("src", "test", "gitops-flux");
+
+  /** The example Flux Kustomization, whose healthCheckExprs judge ContinuousBackupsPolicy. */
+  public static final Path FLUX_KUSTOMIZATION = Path.of("deploy", "flux", "backup-policies.yaml");
 
   /** The Argo CD health check of ContinuousBackupsPolicy, in Argo CD's contribution layout. */
   public static final Path POLICY_HEALTH_CHECK =
@@ -50,15 +59,27 @@ public final class GoPrograms {
   /** The policies' resource, as kstatus --resource takes it. */
   public static final String POLICIES = "continuousbackupspolicies.v1alpha1.dynamodb.pitr.io";
 
-  private static final List<String> PROGRAMS = List.of("kstatus", "argo-health");
+  private static final GoModule GITOPS =
+      new GoModule(MODULE, "gitops-health", List.of("kstatus", "argo-health"));
+  private static final GoModule FLUX =
+      new GoModule(FLUX_MODULE, "gitops-flux", List.of("flux-health"));
   private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(20);
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  private static Path built;
+  private static final Map<GoModule, Path> BUILT = new HashMap<>();
 
   private GoPrograms() {}
+
+  /**
+   * A Go module whose programs ({@code cmd/NAME}) are built together.
+   *
+   * @param directory the module's directory
+   * @param name the start of its build's directory name in the cache
+   * @param programs the programs it builds
+   */
+  private record GoModule(Path directory, String name, List<String> programs) {}
 
   /**
    * What a program says of one object.
@@ -71,6 +92,25 @@ public final class GoPrograms {
    * @param file the file the object was read from; null when read from an API server
    */
   public record Verdict(String name, String status, String message, String file) {}
+
+  /**
+   * What Flux's kustomize-controller computes for one object while it waits.
+   *
+   * @param name the object's metadata.name
+   * @param status Current, InProgress, Failed, Terminating or Unknown (kstatus' statuses)
+   * @param message the status reader's message, or the error that made the status Unknown
+   * @param file the file the object was read from
+   * @param healthCheckExpr whether an entry of the Kustomization's healthCheckExprs judged it (else
+   *     kstatus did)
+   */
+  public record FluxVerdict(
+      String name, String status, String message, String file, boolean healthCheckExpr) {
+
+    /** As a {@link Verdict}, without the flag. */
+    public Verdict verdict() {
+      return new Verdict(name, status, message, file);
+    }
+  }
 
   /** An Argo CD health: status and message. */
   public record Health(String status, String message) {}
@@ -173,6 +213,20 @@ public final class GoPrograms {
   }
 
   /**
+   * What Flux's kustomize-controller computes for each object of these files, in order, while it
+   * waits for {@code kustomization} (a Flux Kustomization with {@code wait} or {@code
+   * healthChecks}): its status readers, built as the controller builds them from the
+   * Kustomization's healthCheckExprs, read each object from its file instead of an API server.
+   * Fails if the Kustomization is not one the controller would wait with.
+   */
+  public static List<FluxVerdict> fluxHealth(Path kustomization, List<Path> objects) {
+    List<String> arguments = new ArrayList<>();
+    arguments.add(kustomization.toAbsolutePath().toString());
+    arguments.addAll(absolute(objects));
+    return parse(run("flux-health", arguments).stdout(), FluxVerdict.class);
+  }
+
+  /**
    * Runs {@code directory/health_test.yaml} on {@code directory/health.lua} as Argo CD's own test
    * of resource_customizations does (all libraries open).
    */
@@ -197,21 +251,27 @@ public final class GoPrograms {
   }
 
   /**
-   * The directory holding the built programs, building them first if their sources have changed
-   * since the last build.
+   * The directory holding the built kstatus and argo-health, building them first if their sources
+   * have changed since the last build.
    */
-  public static synchronized Path binaries() {
+  public static Path binaries() {
+    return binaries(GITOPS);
+  }
+
+  private static synchronized Path binaries(GoModule module) {
+    Path built = BUILT.get(module);
     if (built != null) {
       return built;
     }
-    Path target = ProvisionedTools.directory().resolve("gitops-health-" + sourceHash());
+    Path target =
+        ProvisionedTools.directory().resolve(module.name() + "-" + sourceHash(module.directory()));
     Path bin = target.resolve("bin");
-    if (!PROGRAMS.stream().allMatch(program -> Files.isExecutable(bin.resolve(program)))) {
-      Path go = go();
+    if (!module.programs().stream().allMatch(program -> Files.isExecutable(bin.resolve(program)))) {
+      Path go = go(module);
       deleteRecursively(target); // incomplete: a build moves in only when complete
-      build(go, target);
+      build(go, module, target);
     }
-    built = bin;
+    BUILT.put(module, bin);
     return bin;
   }
 
@@ -237,8 +297,13 @@ public final class GoPrograms {
   }
 
   private static List<String> command(String program, List<String> arguments) {
+    GoModule module =
+        Stream.of(GITOPS, FLUX)
+            .filter(candidate -> candidate.programs().contains(program))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("No Go program " + program));
     List<String> command = new ArrayList<>();
-    command.add(binaries().resolve(program).toString());
+    command.add(binaries(module).resolve(program).toString());
     command.addAll(arguments);
     return command;
   }
@@ -263,12 +328,12 @@ public final class GoPrograms {
     return files.stream().map(file -> file.toAbsolutePath().toString()).toList();
   }
 
-  /** A hash of every file of the module: a change of any builds the programs again. */
-  private static String sourceHash() {
-    try (Stream<Path> files = Files.walk(MODULE)) {
+  /** A hash of every file of a module: a change of any builds its programs again. */
+  private static String sourceHash(Path module) {
+    try (Stream<Path> files = Files.walk(module)) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-        digest.update(MODULE.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
+        digest.update(module.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);
         digest.update(Files.readAllBytes(file));
         digest.update((byte) 0);
@@ -282,7 +347,7 @@ public final class GoPrograms {
   }
 
   /** The go command, or a failure (under CI) or skip (elsewhere) saying how to get it. */
-  private static Path go() {
+  private static Path go(GoModule module) {
     // On the PATH only, as the provisioning scripts look for it (command -v go).
     Optional<Path> go =
         Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
@@ -294,8 +359,10 @@ public final class GoPrograms {
       return go.get();
     }
     String message =
-        "Go 1.26 or newer is needed to build kstatus and argo-health from "
-            + MODULE
+        "Go 1.26 or newer is needed to build "
+            + String.join(" and ", module.programs())
+            + " from "
+            + module.directory()
             + " (once; they are then reused from "
             + ProvisionedTools.directory()
             + "): install it (https://go.dev/doc/install, or your package manager) and put go on"
@@ -307,7 +374,7 @@ public final class GoPrograms {
     throw new AssertionError("unreachable");
   }
 
-  private static void build(Path go, Path target) {
+  private static void build(Path go, GoModule module, Path target) {
     Path staging =
         target.resolveSibling(target.getFileName() + ".staging-" + ProcessHandle.current().pid());
     deleteRecursively(staging);
@@ -317,7 +384,7 @@ public final class GoPrograms {
             List.of(
                 go.toString(),
                 "-C",
-                MODULE.toAbsolutePath().toString(),
+                module.directory().toAbsolutePath().toString(),
                 "build",
                 "-trimpath",
                 "-ldflags=-s -w",
@@ -329,7 +396,7 @@ public final class GoPrograms {
     if (result.exitCode() != 0) {
       deleteRecursively(staging);
       throw new IllegalStateException(
-          "Building the Go programs of " + MODULE + " failed:\n" + result.stderr());
+          "Building the Go programs of " + module.directory() + " failed:\n" + result.stderr());
     }
     try {
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -340,7 +407,7 @@ public final class GoPrograms {
     }
     System.out.printf(
         "GITOPS built %s in %.1f s into %s (%d MB)%n",
-        String.join(" and ", PROGRAMS),
+        String.join(" and ", module.programs()),
         (System.nanoTime() - started) / 1e9,
         target,
         size(target) / (1024 * 1024));
