@@ -192,6 +192,35 @@ class GitOpsHealthIT {
           .returns("Progressing", Verdict::status)
           .returns("Waiting for the operator to report the policy's status", Verdict::message);
 
+      // Flux with the example Kustomization's healthCheckExprs (deploy/flux), on the same objects,
+      // as FluxHealthCheckTest on the testdata: a new policy, without status, is Unknown (the
+      // expressions cannot be evaluated; Flux keeps waiting) where kstatus says Current, and the
+      // expressions judge a policy being deleted too.
+      Map<String, String> flux = new LinkedHashMap<>();
+      flux.put("in-sync", "InProgress"); // its spec changed, not yet acted on
+      flux.put("window-reduced", "Current");
+      flux.put("table-missing", "InProgress");
+      flux.put("access-denied", "Failed");
+      flux.put("conflict", "Failed");
+      flux.put("observe-drift", "Current");
+      flux.put("loss-not-acknowledged", "Failed");
+      flux.put("throttled", "InProgress");
+      flux.put("deleting", "InProgress");
+      flux.put("new", "Unknown");
+      assertThat(flux).containsKeys(expected.keySet().toArray(String[]::new));
+      List<GoPrograms.FluxVerdict> fluxVerdicts =
+          GoPrograms.fluxHealth(
+              GoPrograms.FLUX_KUSTOMIZATION,
+              flux.keySet().stream().map(name -> evidence.resolve(name + ".yaml")).toList());
+      assertThat(fluxVerdicts)
+          .extracting(GoPrograms.FluxVerdict::name, GoPrograms.FluxVerdict::status)
+          .as("Flux, for %s", flux.keySet())
+          .containsExactlyElementsOf(
+              flux.entrySet().stream().map(e -> tuple(e.getKey(), e.getValue())).toList());
+      assertThat(fluxVerdicts).allMatch(GoPrograms.FluxVerdict::healthCheckExpr);
+      assertThat(fluxVerdicts.get(fluxVerdicts.size() - 1).message())
+          .endsWith("no such attribute(s): status.observedGeneration");
+
       Map<String, String> argoMessages = new LinkedHashMap<>();
       argoCd.forEach(verdict -> argoMessages.put(verdict.name(), verdict.message()));
       assertThat(argoMessages.get("in-sync"))
