@@ -71,7 +71,8 @@ public final class ToolProvisioning {
 
   /** Whether this runs in CI, where a missing tool fails a test instead of skipping it. */
   public static boolean inCi() {
-    return "true".equalsIgnoreCase(System.getenv("CI"));
+    String ci = System.getenv("CI");
+    return ci != null && (ci.equalsIgnoreCase("true") || ci.equals("1"));
   }
 
   private static boolean onPath(String program) {

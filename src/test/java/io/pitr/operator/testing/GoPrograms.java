@@ -367,7 +367,7 @@ public final class GoPrograms {
             + ProvisionedTools.directory()
             + "): install it (https://go.dev/doc/install, or your package manager) and put go on"
             + " the PATH; it fetches modules through GOPROXY.";
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+    if (io.pitr.testing.ToolProvisioning.inCi()) {
       throw new IllegalStateException(message);
     }
     Assumptions.abort(message);
