@@ -91,7 +91,8 @@ class DeploymentIT {
 
     policies.awaitReady(create(OTHER_NAMESPACE, "picked", "picked", 7));
 
-    assertThat(policies.get(NAMESPACE, "ignored").getStatus()).isNull();
+    assertThat(policies.get(NAMESPACE, "ignored").getStatus())
+        .isEqualTo(Policies.unwrittenStatus());
     assertThat(policies.calls("ignored", Operation.UPDATE_CONTINUOUS_BACKUPS)).isZero();
   }
 

@@ -32,9 +32,8 @@ class FluxHealthCheckTest {
   /** The state each testdata file holds, and the status Flux computes with the example. */
   private static final Map<String, String> EXPECTED =
       Map.ofEntries(
-          // No status yet: every expression reads status, so each fails to evaluate, and Flux
-          // reports Unknown (which it keeps waiting on) instead of kstatus' Current.
-          entry("new.yaml", "Unknown"),
+          // Not acted on yet: the CRD's default status says observedGeneration -1.
+          entry("new.yaml", "InProgress"),
           entry("in-sync.yaml", "Current"),
           entry("spec-changed.yaml", "InProgress"),
           entry("table-not-found.yaml", "InProgress"),
@@ -64,16 +63,7 @@ class FluxHealthCheckTest {
   }
 
   @Test
-  void aNewPolicyIsUnknownWithTheEvaluationErrorAFailedWaitWouldShow() {
-    FluxVerdict fresh = only(GoPrograms.fluxHealth(KUSTOMIZATION, List.of(testdata("new.yaml"))));
-
-    assertThat(fresh.message())
-        .startsWith("failed to evaluate the CEL expression '!has(status.observedGeneration)")
-        .endsWith("no such attribute(s): status.observedGeneration");
-  }
-
-  @Test
-  void withoutTheExpressionsFluxCountsANewPolicyCurrent(@TempDir Path temporary)
+  void withoutTheExpressionsFluxStillWaitsForANewPolicy(@TempDir Path temporary)
       throws IOException {
     ObjectNode kustomization = (ObjectNode) yaml.readTree(KUSTOMIZATION.toFile());
     ((ObjectNode) kustomization.get("spec")).remove("healthCheckExprs");
@@ -82,8 +72,26 @@ class FluxHealthCheckTest {
 
     FluxVerdict fresh = only(GoPrograms.fluxHealth(plain, List.of(testdata("new.yaml"))));
 
+    // kstatus alone: the CRD's default status (observedGeneration -1) is what it waits on.
     assertThat(fresh.healthCheckExpr()).isFalse();
-    assertThat(fresh.status()).isEqualTo("Current");
+    assertThat(fresh.status()).isEqualTo("InProgress");
+  }
+
+  @Test
+  void aPolicyWithNoStatusAtAllIsWaitedOnAsUnknown(@TempDir Path temporary) throws IOException {
+    // As a policy would read under a CRD without the status default: every expression reads
+    // status and fails to evaluate, and Flux reports Unknown, which it keeps waiting on.
+    ObjectNode policy = (ObjectNode) yaml.readTree(testdata("new.yaml").toFile());
+    assertThat(policy.remove("status")).isNotNull();
+    Path bare = temporary.resolve("bare.yaml");
+    yaml.writeValue(bare.toFile(), policy);
+
+    FluxVerdict fresh = only(GoPrograms.fluxHealth(KUSTOMIZATION, List.of(bare)));
+
+    assertThat(fresh.status()).isEqualTo("Unknown");
+    assertThat(fresh.message())
+        .startsWith("failed to evaluate the CEL expression '!has(status.observedGeneration)")
+        .endsWith("no such attribute(s): status.observedGeneration");
   }
 
   @Test

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pitr.operator.testing.GoPrograms;
 import io.pitr.operator.testing.GoPrograms.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kstatus (sigs.k8s.io/cli-utils' status.Compute, which Flux, kpt and the cli-utils applier use to
@@ -21,10 +24,9 @@ class KstatusFilesTest {
   /** The state each testdata file holds, and the status kstatus computes for it. */
   private static final Map<String, String> EXPECTED =
       Map.ofEntries(
-          // kstatus cannot tell a new object from one whose controller writes no conditions: with
-          // no status at all it falls back to Current (status.Compute's last rule). Only once the
-          // operator has written observedGeneration and Ready does kstatus see its progress.
-          entry("new.yaml", "Current"),
+          // With no status at all kstatus would fall back to Current (status.Compute's last rule);
+          // the CRD's default status, observedGeneration -1, makes a new policy in progress.
+          entry("new.yaml", "InProgress"),
           entry("in-sync.yaml", "Current"),
           entry("spec-changed.yaml", "InProgress"),
           entry("table-not-found.yaml", "InProgress"),
@@ -49,7 +51,8 @@ class KstatusFilesTest {
   void messagesComeFromTheConditionsThatDecided() {
     Map<String, Verdict> verdicts = verdicts();
 
-    assertThat(verdicts.get("new.yaml").message()).isEqualTo("Resource is current");
+    assertThat(verdicts.get("new.yaml").message())
+        .isEqualTo("ContinuousBackupsPolicy generation is 1, but latest observed generation is -1");
     assertThat(verdicts.get("in-sync.yaml").message()).isEqualTo("Resource is Ready");
     assertThat(verdicts.get("spec-changed.yaml").message())
         .isEqualTo("ContinuousBackupsPolicy generation is 4, but latest observed generation is 3");
@@ -61,6 +64,22 @@ class KstatusFilesTest {
                 + " one is deleted.");
     assertThat(verdicts.get("deleting.yaml").message())
         .isEqualTo("Resource scheduled for deletion");
+  }
+
+  @Test
+  void withoutTheDefaultStatusKstatusWouldCountANewPolicyDone(@TempDir Path temporary)
+      throws IOException {
+    // Why the CRD defaults status: the same policy as served without it.
+    String served =
+        Files.readString(GoPrograms.POLICY_HEALTH_CHECK.resolve("testdata").resolve("new.yaml"));
+    assertThat(served).endsWith("\nstatus:\n  conditions: []\n  observedGeneration: -1\n");
+    Path bare = temporary.resolve("bare.yaml");
+    Files.writeString(bare, served.substring(0, served.indexOf("\nstatus:\n") + 1));
+
+    assertThat(GoPrograms.kstatusFiles(List.of(bare)))
+        .singleElement()
+        .returns("Current", Verdict::status)
+        .returns("Resource is current", Verdict::message);
   }
 
   private static Map<String, Verdict> verdicts() {

@@ -31,9 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * operator installed from our chart against the emulator: an upgrade that changes a policy returns
  * once the operator has made it Ready for the new generation; a wait on a policy the operator is
  * still working on (its table missing) ends at {@code --timeout} naming the policy; a Stalled
- * policy fails the wait without waiting for the timeout. A policy the operator has not written a
- * status to yet counts as ready (kstatus's rule for a custom resource without conditions), so
- * {@code helm install --wait} does not wait for a new policy.
+ * policy fails the wait without waiting for the timeout; {@code helm install --wait} waits for a
+ * new policy until the operator has acted on it (the CRD's default status says it has not).
  */
 @ExtendWith(RealKubeApiServer.class)
 class HelmWaitIT {
@@ -41,7 +40,7 @@ class HelmWaitIT {
   static final Scope SCOPE = new Scope("123456789012", "eu-west-1");
   static final String NAMESPACE = "helm-wait";
 
-  /** Not watched by the operator: a policy there never gets a status. */
+  /** Not watched by the operator: a policy there keeps the default status it was created with. */
   static final String UNWATCHED = "helm-wait-unwatched";
 
   static final String APP_CHART = "src/test/resources/helm/app-with-policy";
@@ -202,11 +201,40 @@ class HelmWaitIT {
   }
 
   @Test
-  void installDoesNotWaitForAPolicyTheOperatorHasNotActedOnYet() {
-    // In a namespace no operator watches, the policy stays as created, as every new policy is
-    // until the operator writes its first status: with no conditions, kstatus calls it Current.
+  void installReturnsOnceTheOperatorHasMadeTheNewPolicyReady() {
+    under.emulator().createTable(SCOPE, "invoices");
+
     long started = System.nanoTime();
     ExternalCommand.Result installed =
+        helm(
+            "install",
+            NAMESPACE,
+            "invoices",
+            APP_CHART,
+            "--set",
+            "name=invoices,tableName=invoices,period=7",
+            "--wait",
+            "--timeout",
+            "60s");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    releases.add(new String[] {NAMESPACE, "invoices"});
+    ContinuousBackupsPolicy policy = policies.get(NAMESPACE, "invoices");
+
+    assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+    assertThat(policy.getStatus().getObservedGeneration())
+        .as("when helm returned, the operator had acted on the new policy")
+        .isEqualTo(1);
+    assertThat(ready(policy).getStatus()).isEqualTo("True");
+    assertThat(Policies.period(policy)).isEqualTo(7);
+    System.out.printf(
+        "HELM-WAIT: install --wait of a new policy returned Ready after %d ms%n", took.toMillis());
+  }
+
+  @Test
+  void installWaitsForANewPolicyNoOperatorActsOn() {
+    // In a namespace no operator watches, the policy keeps the CRD's default status
+    // (observedGeneration -1), which kstatus reads as in progress.
+    ExternalCommand.Result timedOut =
         helm(
             "install",
             UNWATCHED,
@@ -216,15 +244,18 @@ class HelmWaitIT {
             "name=unwatched,tableName=no-such-table",
             "--wait",
             "--timeout",
-            "60s");
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
+            "5s");
     releases.add(new String[] {UNWATCHED, "unwatched"});
 
-    assertThat(installed.exitCode()).as(installed.stderr()).isZero();
-    assertThat(policies.get(UNWATCHED, "unwatched").getStatus()).isNull();
-    System.out.printf(
-        "HELM-WAIT: install --wait of a policy no operator acts on returned after %d ms%n",
-        took.toMillis());
+    assertThat(timedOut.exitCode()).isNotZero();
+    assertThat(timedOut.stderr())
+        .contains(
+            "resource ContinuousBackupsPolicy/helm-wait-unwatched/unwatched not ready. status:"
+                + " InProgress")
+        .contains("latest observed generation is -1")
+        .contains("context deadline exceeded");
+    assertThat(policies.get(UNWATCHED, "unwatched").getStatus())
+        .isEqualTo(Policies.unwrittenStatus());
   }
 
   /** Installs the application's chart without waiting, as release {@code name}. */

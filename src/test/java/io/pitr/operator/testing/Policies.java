@@ -11,6 +11,7 @@ import io.pitr.emulator.Observations;
 import io.pitr.emulator.Operation;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySpec;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoverySpecification;
 import io.pitr.operator.status.PolicyStatusBuilder;
 import java.time.Duration;
@@ -35,6 +36,16 @@ public final class Policies {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * The status the API server gives a policy the operator has not written to: the CRD's default (an
+   * observedGeneration of -1, so that kstatus reads it as in progress) and nothing else.
+   */
+  public static ContinuousBackupsPolicyStatus unwrittenStatus() {
+    var status = new ContinuousBackupsPolicyStatus();
+    status.setObservedGeneration(-1L);
+    return status;
   }
 
   /** A policy object, not yet created; the table is in the operator's default region. */

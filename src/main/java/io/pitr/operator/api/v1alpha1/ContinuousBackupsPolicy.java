@@ -1,6 +1,7 @@
 package io.pitr.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -68,4 +69,16 @@ public class ContinuousBackupsPolicy
 
   public static final String GROUP = "dynamodb.pitr.io";
   public static final String VERSION = "v1alpha1";
+
+  /**
+   * Defaulted by the API server to an observedGeneration of -1 until the operator writes status, so
+   * that a policy nobody has acted on yet reads as in progress, not as done, to every client that
+   * judges it by its status (kstatus, so Helm 4's --wait, Argo CD, Flux). Without it, a policy
+   * without status and without conditions is Current to kstatus the moment it is created.
+   */
+  @Override
+  @Default("{\"observedGeneration\":-1}")
+  public ContinuousBackupsPolicyStatus getStatus() {
+    return super.getStatus();
+  }
 }
