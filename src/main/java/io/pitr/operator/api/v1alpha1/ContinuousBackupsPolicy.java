@@ -2,6 +2,7 @@ package io.pitr.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -69,6 +70,17 @@ public class ContinuousBackupsPolicy
 
   public static final String GROUP = "dynamodb.pitr.io";
   public static final String VERSION = "v1alpha1";
+
+  /**
+   * Required, so that no client can remove it (a merge patch {@code {"spec": null}}): the rules
+   * that guard the spec (tableName and region immutable, restore-point loss acknowledged) only hold
+   * between two specs.
+   */
+  @Override
+  @Required
+  public ContinuousBackupsPolicySpec getSpec() {
+    return super.getSpec();
+  }
 
   /**
    * Defaulted by the API server to an observedGeneration of -1 until the operator writes status, so

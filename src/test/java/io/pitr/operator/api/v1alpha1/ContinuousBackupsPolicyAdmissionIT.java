@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.RealKubeApiServer;
@@ -182,6 +184,7 @@ class ContinuousBackupsPolicyAdmissionIT {
     "missing-pitr-enabled.yaml, "
         + "spec.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled, Required value",
     "missing-table-name.yaml, spec.tableName, Required value",
+    "missing-spec.yaml, spec, Required value",
     "table-name-too-short.yaml, spec.tableName, should be at least 3 chars long",
     "table-name-bad-characters.yaml, spec.tableName, should match",
     "period-when-disabled.yaml, spec.pointInTimeRecoverySpecification.recoveryPeriodInDays, "
@@ -301,6 +304,34 @@ class ContinuousBackupsPolicyAdmissionIT {
       assertThat(stored.getMetadata().getGeneration())
           .as("turning on, lengthening, observing: accepted unconfirmed")
           .isEqualTo(3L);
+    } finally {
+      client.resource(stored).delete();
+    }
+  }
+
+  @Test
+  void theSpecCannotBeRemovedToSlipPastItsRules() {
+    // The transition rules compare two specs; removing the spec would leave nothing to compare,
+    // and the next spec would be judged as new.
+    ContinuousBackupsPolicy policy =
+        Fixtures.load("policies/enabled-14-days.yaml", ContinuousBackupsPolicy.class);
+    policy.getMetadata().setName("guard-spec-removed");
+    ContinuousBackupsPolicy stored = client.resource(policy).inNamespace(NAMESPACE).create();
+    try {
+      Rejections.assertRejected(
+          () ->
+              client
+                  .resources(ContinuousBackupsPolicy.class)
+                  .inNamespace(NAMESPACE)
+                  .withName("guard-spec-removed")
+                  .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":null}"),
+          "spec",
+          "Required value");
+
+      assertThat(client.resource(stored).get().getSpec())
+          .as("the spec is as it was")
+          .usingRecursiveComparison()
+          .isEqualTo(stored.getSpec());
     } finally {
       client.resource(stored).delete();
     }
