@@ -80,7 +80,7 @@ public class PolicyMetrics extends Collector {
                 && stored.pitrStatus() == ObservedPitr.PitrStatus.DISABLED,
             PolicyStatusBuilder.condition(status, PolicyStatusBuilder.STALLED)
                 .filter(c -> "True".equals(c.getStatus()))
-                .map(c -> instant(c.getLastTransitionTime())),
+                .map(c -> stalledSince(policy, c.getLastTransitionTime())),
             PolicyStatusBuilder.condition(status, PolicyStatusBuilder.RESTORE_WINDOW_REDUCED)
                 .filter(c -> "True".equals(c.getStatus()))
                 .isPresent()));
@@ -139,11 +139,19 @@ public class PolicyMetrics extends Collector {
     return List.of(compliant, unprotected, stalled, reduced);
   }
 
-  private static Instant instant(String text) {
+  /**
+   * When the Stalled condition became True: its lastTransitionTime, or, if that cannot be read,
+   * when this operator first saw it stalled, so that the gauge still grows and alerts still fire.
+   */
+  private Instant stalledSince(ContinuousBackupsPolicy policy, String lastTransitionTime) {
     try {
-      return text == null ? null : Instant.parse(text);
+      if (lastTransitionTime != null) {
+        return Instant.parse(lastTransitionTime);
+      }
     } catch (DateTimeParseException e) {
-      return null;
+      // fall through
     }
+    Entry before = entries.get(policy.getMetadata().getUid());
+    return before == null ? clock.instant() : before.stalledSince().orElseGet(clock::instant);
   }
 }
