@@ -219,7 +219,13 @@ class SafeguardsIT {
         .returns("False", Condition::getStatus)
         .returns("FullRestoreWindow", Condition::getReason);
 
+    // An hour later DynamoDB's earliest restorable time has rolled an hour ahead: the window it
+    // reports moved, the protection did not.
+    Instant earliestBefore = earliestRestorable("ledger");
+    under.emulator().clock().advance(Duration.ofHours(1));
     look("ledger");
+    assertThat(earliestRestorable("ledger"))
+        .isAfterOrEqualTo(earliestBefore.plus(Duration.ofHours(1)));
     assertThat(policies.get(NAMESPACE, "ledger").getStatus().getRestoreWindow())
         .as("kept across a drift check")
         .isEqualTo(full);
@@ -257,6 +263,16 @@ class SafeguardsIT {
   }
 
   /** Asks for a reconciliation now, and waits until the operator has done it. */
+  /** What DynamoDB says now, read past the operator. */
+  private static Instant earliestRestorable(String table) {
+    return under
+        .outOfBand()
+        .describeContinuousBackups(r -> r.tableName(table))
+        .continuousBackupsDescription()
+        .pointInTimeRecoveryDescription()
+        .earliestRestorableDateTime();
+  }
+
   private static void look(String name) {
     String value = UUID.randomUUID().toString();
     policies.edit(
