@@ -99,7 +99,12 @@ class GitOpsHealthIT {
     under
         .emulator()
         .faults()
-        .failNext(Operation.UPDATE_CONTINUOUS_BACKUPS, 1, AwsErrorType.ACCESS_DENIED);
+        .failNext(
+            Operation.UPDATE_CONTINUOUS_BACKUPS,
+            "denied",
+            1,
+            AwsErrorType.ACCESS_DENIED,
+            AwsErrorType.ACCESS_DENIED.defaultMessage());
     policies.create(NAMESPACE, "access-denied", "denied", true, 35);
     policies.awaitCondition(NAMESPACE, "access-denied", "Stalled", "True", "AccessDenied");
     expected.put("access-denied", new Expected("Failed", "Degraded"));
@@ -138,7 +143,12 @@ class GitOpsHealthIT {
     under
         .emulator()
         .faults()
-        .failNext(Operation.UPDATE_CONTINUOUS_BACKUPS, 1000, AwsErrorType.THROTTLING);
+        .failNext(
+            Operation.UPDATE_CONTINUOUS_BACKUPS,
+            "busy",
+            1000,
+            AwsErrorType.THROTTLING,
+            AwsErrorType.THROTTLING.defaultMessage());
     policies.create(NAMESPACE, "throttled", "busy", true, 35);
     policies.awaitCondition(NAMESPACE, "throttled", "Reconciling", "True", "Throttled");
     expected.put("throttled", new Expected("InProgress", "Progressing"));
