@@ -19,6 +19,7 @@ import io.pitr.operator.testing.PrometheusMetrics;
 import io.pitr.operator.testing.RealKubeApiServer;
 import io.pitr.testing.ExternalCommand;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -200,13 +201,36 @@ class ReconciliationIT {
 
   @Test
   void steadyStateMakesOneDescribePerIntervalAndNoWrites() throws Exception {
+    // A table just turned on (its restore window filling) and one with 40 days of restore points
+    // (its window full, its earliest restorable time rolling forward at every check).
+    List<String> tables = List.of("steady", "steady-full");
     under.emulator().createTable(SCOPE, "steady");
-    policies.awaitReady(policies.create(NAMESPACE, "steady", "steady", true, 14));
+    under.emulator().createTable(SCOPE, "steady-full");
+    under
+        .emulator()
+        .seedPitr(
+            SCOPE,
+            "steady-full",
+            14,
+            under.emulator().clock().instant().minus(Duration.ofDays(40)));
+    for (String table : tables) {
+      policies.awaitReady(policies.create(NAMESPACE, table, table, true, 14));
+    }
     await()
         .atMost(DRIFT_INTERVAL.multipliedBy(3))
-        .until(() -> policies.calls("steady", Operation.DESCRIBE_CONTINUOUS_BACKUPS) >= 1);
-    String resourceVersion = policies.get(NAMESPACE, "steady").getMetadata().getResourceVersion();
-    long describesBefore = policies.calls("steady", Operation.DESCRIBE_CONTINUOUS_BACKUPS);
+        .until(
+            () ->
+                tables.stream()
+                    .allMatch(
+                        table ->
+                            policies.calls(table, Operation.DESCRIBE_CONTINUOUS_BACKUPS) >= 1));
+    Map<String, String> resourceVersions = new HashMap<>();
+    Map<String, Long> describesBefore = new HashMap<>();
+    for (String table : tables) {
+      resourceVersions.put(
+          table, policies.get(NAMESPACE, table).getMetadata().getResourceVersion());
+      describesBefore.put(table, policies.calls(table, Operation.DESCRIBE_CONTINUOUS_BACKUPS));
+    }
     double unchangedBefore =
         under
             .operator()
@@ -216,13 +240,21 @@ class ReconciliationIT {
     // A measurement over three drift intervals, not a wait for an event.
     Thread.sleep(DRIFT_INTERVAL.toMillis() * 3);
 
-    long describes =
-        policies.calls("steady", Operation.DESCRIBE_CONTINUOUS_BACKUPS) - describesBefore;
-    assertThat(describes).as("one Describe per interval, jitter aside").isBetween(2L, 4L);
-    assertThat(policies.calls("steady", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(1);
-    assertThat(policies.get(NAMESPACE, "steady").getMetadata().getResourceVersion())
-        .as("no Kubernetes write when nothing changed")
-        .isEqualTo(resourceVersion);
+    long describes = 0;
+    for (String table : tables) {
+      long made =
+          policies.calls(table, Operation.DESCRIBE_CONTINUOUS_BACKUPS) - describesBefore.get(table);
+      describes += made;
+      assertThat(made)
+          .as("one Describe per interval, jitter aside, of %s", table)
+          .isBetween(2L, 4L);
+      assertThat(policies.calls(table, Operation.UPDATE_CONTINUOUS_BACKUPS))
+          .as("updates of %s", table)
+          .isEqualTo(table.equals("steady") ? 1 : 0);
+      assertThat(policies.get(NAMESPACE, table).getMetadata().getResourceVersion())
+          .as("no Kubernetes write when nothing changed, for %s", table)
+          .isEqualTo(resourceVersions.get(table));
+    }
     assertThat(
             under
                 .operator()

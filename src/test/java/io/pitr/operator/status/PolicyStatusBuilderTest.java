@@ -123,7 +123,8 @@ class PolicyStatusBuilderTest {
   void sameOutcomeGivesAnEqualStatusSoNothingIsWritten() {
     ObservedPitr first = enabled(7, T0);
     ContinuousBackupsPolicyStatus status =
-        PolicyStatusBuilder.build(null, 2, new Synced(first), first, null, T0, Duration.ZERO);
+        PolicyStatusBuilder.build(
+            null, 2, new Synced(first), first, DesiredPitr.enabled(7), T0, Duration.ZERO);
 
     ObservedPitr tenMinutesLater = enabled(7, T0.plusSeconds(600));
     ContinuousBackupsPolicyStatus again =
@@ -132,10 +133,13 @@ class PolicyStatusBuilderTest {
             2,
             new Synced(tenMinutesLater),
             tenMinutesLater,
-            null,
+            DesiredPitr.enabled(7),
             T0.plusSeconds(600),
             Duration.ZERO);
 
+    assertThat(PolicyStatusBuilder.condition(status, PolicyStatusBuilder.COMPLIANT))
+        .as("judged against the spec")
+        .isPresent();
     assertThat(again).isEqualTo(status);
   }
 
