@@ -33,6 +33,8 @@ import io.pitr.operator.pitr.Reconciliation.Call;
 import io.pitr.operator.pitr.Reconciliation.Event;
 import io.pitr.operator.pitr.Reconciliation.Verdict;
 import io.pitr.operator.pitr.TableRef;
+import io.pitr.operator.sets.GeneratedPolicies;
+import io.pitr.operator.sets.PolicySetLinks;
 import io.pitr.operator.status.PolicyStatusBuilder;
 import io.pitr.operator.tenancy.Tenancy;
 import io.pitr.operator.tenancy.TenancyEventSources;
@@ -93,6 +95,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
   private final Clock clock;
   private final MeterRegistry metrics;
   private final PolicyMetrics policyMetrics;
+  private final PolicySetLinks setLinks;
 
   /** Wakes the policies that stand by for a table when the policy managing it goes. */
   private final SimpleInboundEventSource<ContinuousBackupsPolicy> successors =
@@ -121,8 +124,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
       PolicyEvents events,
       Clock clock,
       MeterRegistry metrics,
-      PolicyMetrics policyMetrics) {
+      PolicyMetrics policyMetrics,
+      PolicySetLinks setLinks) {
     this.gateway = gateway;
+    this.setLinks = setLinks;
     this.settings = settings;
     this.tenancySettings = tenancySettings;
     this.tenancy = Tenancy.off(gateway::ownAccount);
@@ -134,7 +139,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     this.metrics = metrics;
     this.policyMetrics = policyMetrics;
     for (ConditionReason reason : ConditionReason.values()) {
-      if (reason.readiness()) {
+      if (reason.readiness() && reason.ofPolicies()) {
         metrics.gauge(
             "pitr.policies",
             Tags.of("reason", reason.name()),
@@ -150,10 +155,19 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     if (context.isPrimaryResourceDeleted()) {
       forget(policy);
       wakeSuccessors(policy, context);
+      wakePolicySets(policy);
       return UpdateControl.noUpdate();
     }
     if (policy.isMarkedForDeletion()) {
+      wakePolicySets(policy);
       return deleting(policy, context);
+    }
+    ContinuousBackupsPolicyStatus written = policy.getStatus();
+    if (written == null
+        || written.getObservedGeneration() == null
+        || written.getObservedGeneration() < 0) {
+      // New: a set may have to give this table up to it.
+      wakePolicySets(policy);
     }
     syncFinalizer(policy, context);
     Optional<String> invalidity = PitrPlan.invalidity(policy.getSpec(), defaultRegion(policy));
@@ -527,6 +541,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     policies.addIndexer(
         TABLE_INDEX,
         policy -> locationOf(policy).map(table -> List.of(indexKey(table))).orElse(List.of()));
+    setLinks.readPoliciesFrom(key -> policies.byIndex(TABLE_INDEX, key));
     if (!tenancySettings.enabled()) {
       tenancy = Tenancy.off(gateway::ownAccount);
       return List.of(successors);
@@ -562,8 +577,18 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     return ids;
   }
 
+  /**
+   * A policy written by hand wins its table from any policy set: the sets of its region look again
+   * when one comes or goes.
+   */
+  private void wakePolicySets(ContinuousBackupsPolicy policy) {
+    if (GeneratedPolicies.owner(policy).isEmpty()) {
+      locationOf(policy).ifPresent(table -> setLinks.handWrittenChanged(table.region()));
+    }
+  }
+
   private static String indexKey(TableRef table) {
-    return table.region() + "/" + table.tableName();
+    return PolicySetLinks.tableKey(table.region(), table.tableName());
   }
 
   /** Where the policy's table is, by region and name, when its spec is valid. */

@@ -28,6 +28,25 @@ public interface OperatorConfig {
   /** Who may manage which table, in which account. */
   Tenancy tenancy();
 
+  /** ContinuousBackupsPolicySets: one generated policy per selected table. */
+  PolicySets policySets();
+
+  /** ContinuousBackupsPolicySets. */
+  interface PolicySets {
+    /**
+     * How many generated policies all sets together create, change or delete per second: a new set
+     * of 10,000 tables, or a template change to all of them, rolls out in 10,000 / this seconds.
+     * The policies' own AWS calls are bounded by the AWS budgets anyway; this bounds the writes to
+     * the Kubernetes API server.
+     */
+    @WithDefault("20")
+    double writesPerSecond();
+
+    /** How often a set is looked at when nothing wakes it (discovery and policy changes do). */
+    @WithDefault("10m")
+    Duration resync();
+  }
+
   /** Tenancy: DynamoDbAccountBindings decide who may manage which table, in which account. */
   interface Tenancy {
     /**

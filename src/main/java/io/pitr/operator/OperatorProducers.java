@@ -14,6 +14,9 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
 import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.pitr.ReconcilerSettings;
+import io.pitr.operator.sets.ContinuousBackupsPolicySetReconciler;
+import io.pitr.operator.sets.PolicySetLinks;
+import io.pitr.operator.sets.PolicySetSettings;
 import io.pitr.operator.tenancy.TenancySettings;
 import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkiverse.operatorsdk.runtime.QuarkusControllerConfiguration;
@@ -84,6 +87,23 @@ public class OperatorProducers {
     return new TenancySettings(enabled);
   }
 
+  @Produces
+  @Singleton
+  PolicySetSettings policySetSettings(OperatorConfig config, ReconcilerSettings reconciler) {
+    double writes = config.policySets().writesPerSecond();
+    if (!(writes >= 1)) {
+      throw new IllegalArgumentException(
+          "pitr.policy-sets.writes-per-second must be at least 1, was " + writes);
+    }
+    return new PolicySetSettings(reconciler.defaultRegion(), writes, config.policySets().resync());
+  }
+
+  @Produces
+  @Singleton
+  PolicySetLinks policySetLinks() {
+    return new PolicySetLinks();
+  }
+
   void closeGateway(@Disposes DynamoDbGateway gateway) {
     gateway.close();
   }
@@ -131,11 +151,13 @@ public class OperatorProducers {
   Operator operator(
       QuarkusConfigurationService configuration,
       ContinuousBackupsPolicyReconciler reconciler,
+      ContinuousBackupsPolicySetReconciler setReconciler,
       ReconcilerSettings settings) {
     Operator operator = new PatientOperator(configuration);
     operator.register(
         reconciler,
         completed(configuration.getConfigurationFor(reconciler), configuration, settings));
+    operator.register(setReconciler, configuration.getConfigurationFor(setReconciler));
     Duration termination = configuration.reconciliationTerminationTimeout();
     if (!termination.isZero()) {
       operator.installShutdownHook(termination);

@@ -1,10 +1,10 @@
 package io.pitr.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.status.PolicyStatusBuilder;
 import java.time.Clock;
@@ -12,7 +12,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
-/** Kubernetes Events about policies (events.k8s.io/v1), best effort: never fails a reconcile. */
+/**
+ * Kubernetes Events about policies and policy sets (events.k8s.io/v1), best effort: never fails a
+ * reconcile.
+ */
 public class PolicyEvents {
 
   static final String CONTROLLER = "dynamodb.pitr.io/pitr-operator";
@@ -41,7 +44,7 @@ public class PolicyEvents {
   }
 
   /** Records an event; Warning for reasons that are not good news. */
-  public void record(ContinuousBackupsPolicy policy, ConditionReason reason, String message) {
+  public void record(HasMetadata policy, ConditionReason reason, String message) {
     boolean warning =
         reason.kind() == ConditionReason.Kind.WAITING
             || reason.kind() == ConditionReason.Kind.STALLED;

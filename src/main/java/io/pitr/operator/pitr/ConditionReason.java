@@ -77,6 +77,18 @@ public enum ConditionReason {
   RestoreWindowFilling(Kind.INFO),
   /** Condition RestoreWindowReduced=False: the restore points reach back the whole period. */
   FullRestoreWindow(Kind.INFO),
+  /** A policy set: the operator is listing the region's tables or reading their tags. */
+  Discovering(Kind.WAITING),
+  /** A policy set: its generated policies are being created, updated or deleted. */
+  RollingOut(Kind.WAITING),
+  /** A policy set: generated policies are not all Ready yet, and none is Stalled. */
+  PoliciesNotReady(Kind.WAITING),
+  /** A policy set: some of its generated policies are Stalled and need a person. */
+  PoliciesStalled(Kind.STALLED),
+  /** Event only: a policy set selected tables (and generated their policies). */
+  TablesSelected(Kind.EVENT),
+  /** Event only: a policy set no longer selects tables (and deleted their policies). */
+  TablesReleased(Kind.EVENT),
   /** Event only: the operator changed the table's PITR to match the spec. */
   Applied(Kind.EVENT),
   /** Event only: PITR had been changed outside the operator and was set back. */
@@ -111,6 +123,20 @@ public enum ConditionReason {
 
   public Kind kind() {
     return kind;
+  }
+
+  /** Whether a policy (not only a policy set) can have the reason. */
+  public boolean ofPolicies() {
+    return switch (this) {
+      case Discovering,
+          RollingOut,
+          PoliciesNotReady,
+          PoliciesStalled,
+          TablesSelected,
+          TablesReleased ->
+          false;
+      default -> true;
+    };
   }
 
   /** Whether the reason can be the Ready condition's. */

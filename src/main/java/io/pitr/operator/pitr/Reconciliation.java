@@ -598,6 +598,13 @@ public final class Reconciliation {
           DisabledOnDelete,
           HandedOver ->
           throw new IllegalArgumentException(reason + " is not a reason for not being ready");
+      case Discovering,
+          RollingOut,
+          PoliciesNotReady,
+          PoliciesStalled,
+          TablesSelected,
+          TablesReleased ->
+          throw new IllegalArgumentException(reason + " is a policy set's, not a policy's");
     };
   }
 

@@ -1,7 +1,6 @@
 package io.pitr.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsDescription;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.PointInTimeRecoveryDescription;
@@ -111,7 +110,7 @@ public final class PolicyStatusBuilder {
     List<Condition> conditions = new ArrayList<>();
     boolean ready = outcome.reason().kind() == ConditionReason.Kind.READY;
     conditions.add(
-        condition(
+        Conditions.condition(
             previousConditions,
             READY,
             ready,
@@ -123,7 +122,7 @@ public final class PolicyStatusBuilder {
       String progress =
           outcome.reason().kind() == ConditionReason.Kind.STALLED ? STALLED : RECONCILING;
       conditions.add(
-          condition(
+          Conditions.condition(
               previousConditions,
               progress,
               true,
@@ -136,7 +135,7 @@ public final class PolicyStatusBuilder {
     if (desired != null && stored != null) {
       boolean compliant = desired.isSatisfiedBy(stored);
       conditions.add(
-          condition(
+          Conditions.condition(
               previousConditions,
               COMPLIANT,
               compliant,
@@ -155,7 +154,7 @@ public final class PolicyStatusBuilder {
         && stored.pitrStatus() == ObservedPitr.PitrStatus.ENABLED) {
       boolean reduced = window.getFullPeriodAt() != null;
       conditions.add(
-          condition(
+          Conditions.condition(
               previousConditions,
               RESTORE_WINDOW_REDUCED,
               reduced,
@@ -346,32 +345,6 @@ public final class PolicyStatusBuilder {
             observed.recoveryPeriodDays(),
             text(observed.earliestRestorable()),
             text(observed.latestRestorable())));
-  }
-
-  private static Condition condition(
-      List<Condition> previous,
-      String type,
-      boolean status,
-      ConditionReason reason,
-      String message,
-      long generation,
-      Instant now) {
-    String statusText = status ? "True" : "False";
-    String transition =
-        previous.stream()
-            .filter(c -> type.equals(c.getType()) && statusText.equals(c.getStatus()))
-            .map(Condition::getLastTransitionTime)
-            .filter(time -> instant(time) != null)
-            .findFirst()
-            .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(statusText)
-        .withReason(reason.name())
-        .withMessage(bounded(message))
-        .withObservedGeneration(generation)
-        .withLastTransitionTime(transition)
-        .build();
   }
 
   private static String text(Instant instant) {

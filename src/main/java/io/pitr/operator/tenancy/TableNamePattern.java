@@ -8,13 +8,13 @@ import java.util.regex.Pattern;
  * or anything else that is not a table name. Table names have no separators, so there is nothing
  * for a glob library's path rules to do.
  */
-final class TableNamePattern {
+public final class TableNamePattern {
 
   private static final String NAME_CHARACTER = "[a-zA-Z0-9_.-]";
 
   private TableNamePattern() {}
 
-  static boolean matches(String pattern, String tableName) {
+  public static boolean matches(String pattern, String tableName) {
     if (pattern.indexOf('*') < 0 && pattern.indexOf('?') < 0) {
       return pattern.equals(tableName);
     }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -16,13 +17,16 @@ import java.util.Optional;
 /**
  * Build-time CRD post-processor (quarkus.operator-sdk.crd.post-processor): puts the printer columns
  * in the order they are declared on the resource class ({@link ContinuousBackupsPolicy}, {@link
- * DynamoDbAccountBinding}). Fabric8's generator sorts them by JSON path, and kubectl shows them in
- * CRD order, which would put Age first.
+ * ContinuousBackupsPolicySet}, {@link DynamoDbAccountBinding}). Fabric8's generator sorts them by
+ * JSON path, and kubectl shows them in CRD order, which would put Age first.
  */
 public class DeclaredPrinterColumnOrder implements CRDPostProcessor {
 
   private static final List<Class<?>> RESOURCES =
-      List.of(ContinuousBackupsPolicy.class, DynamoDbAccountBinding.class);
+      List.of(
+          ContinuousBackupsPolicy.class,
+          ContinuousBackupsPolicySet.class,
+          DynamoDbAccountBinding.class);
 
   @Override
   public HasMetadata process(HasMetadata crd, String crdSpecVersion) {

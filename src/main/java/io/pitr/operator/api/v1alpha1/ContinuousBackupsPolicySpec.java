@@ -21,39 +21,21 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".region",
     reason = "FieldValueForbidden")
 @ValidationRule(
-    value =
-        "!(oldSelf.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
-            + " && !self.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled)"
-            + ContinuousBackupsPolicySpec.OR_FRESHLY_ACKNOWLEDGED,
+    value = RestorePointGuards.TURN_OFF,
     message =
         "turning point-in-time recovery off deletes the table's restore points: to confirm, set"
             + " spec.acknowledgeRestorePointLoss to a new value in the same change",
     fieldPath = ".acknowledgeRestorePointLoss",
     reason = "FieldValueRequired")
 @ValidationRule(
-    value =
-        "!(oldSelf.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
-            + " && self.pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled"
-            + " && (has(self.pointInTimeRecoverySpecification.recoveryPeriodInDays)"
-            + " ? self.pointInTimeRecoverySpecification.recoveryPeriodInDays : 35)"
-            + " < (has(oldSelf.pointInTimeRecoverySpecification.recoveryPeriodInDays)"
-            + " ? oldSelf.pointInTimeRecoverySpecification.recoveryPeriodInDays : 35))"
-            + ContinuousBackupsPolicySpec.OR_FRESHLY_ACKNOWLEDGED,
+    value = RestorePointGuards.SHORTEN,
     message =
         "shortening recoveryPeriodInDays deletes the table's older restore points: to confirm,"
             + " set spec.acknowledgeRestorePointLoss to a new value in the same change",
     fieldPath = ".acknowledgeRestorePointLoss",
     reason = "FieldValueRequired")
 @ValidationRule(
-    value =
-        "!(has(self.deletionPolicy) && self.deletionPolicy == 'Disable'"
-            + " && (!oldSelf.hasValue() || !has(oldSelf.value().deletionPolicy)"
-            + " || oldSelf.value().deletionPolicy != 'Disable'))"
-            + " || (oldSelf.hasValue()"
-            + " ? has(self.acknowledgeRestorePointLoss)"
-            + " && (!has(oldSelf.value().acknowledgeRestorePointLoss)"
-            + " || self.acknowledgeRestorePointLoss != oldSelf.value().acknowledgeRestorePointLoss)"
-            + " : has(self.acknowledgeRestorePointLoss))",
+    value = RestorePointGuards.DISABLE_ON_DELETE,
     optionalOldSelf = true,
     message =
         "deletionPolicy Disable turns point-in-time recovery off when the policy is deleted,"
@@ -62,15 +44,6 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".acknowledgeRestorePointLoss",
     reason = "FieldValueRequired")
 public class ContinuousBackupsPolicySpec {
-
-  /**
-   * The end of a transition rule: the change is allowed anyway when it sets
-   * acknowledgeRestorePointLoss to a value the field did not have before.
-   */
-  static final String OR_FRESHLY_ACKNOWLEDGED =
-      " || has(self.acknowledgeRestorePointLoss)"
-          + " && (!has(oldSelf.acknowledgeRestorePointLoss)"
-          + " || self.acknowledgeRestorePointLoss != oldSelf.acknowledgeRestorePointLoss)";
 
   @Required
   @Size(min = 3, max = 255)
