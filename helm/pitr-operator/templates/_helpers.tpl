@@ -51,13 +51,24 @@ capabilities:
 {{- define "pitr-operator.policyRules" -}}
 - apiGroups: [dynamodb.pitr.io]
   resources: [continuousbackupspolicies]
-  # watch the policies; patch/update add and remove the disable-on-delete finalizer
-  verbs: [get, list, watch, patch, update]
+  # watch the policies; patch/update add and remove the disable-on-delete finalizer; create and
+  # delete: the policies policy sets generate (a set's own, found by its owner reference)
+  verbs: [get, list, watch, patch, update, create, delete]
 - apiGroups: [dynamodb.pitr.io]
   resources: [continuousbackupspolicies/status]
   verbs: [get, patch, update]
 - apiGroups: [dynamodb.pitr.io]
   resources: [continuousbackupspolicies/finalizers]
+  verbs: [update]
+- apiGroups: [dynamodb.pitr.io]
+  resources: [continuousbackupspolicysets]
+  verbs: [get, list, watch]
+- apiGroups: [dynamodb.pitr.io]
+  resources: [continuousbackupspolicysets/status]
+  verbs: [get, patch, update]
+- apiGroups: [dynamodb.pitr.io]
+  # owner references that block the set's deletion until its policies are gone
+  resources: [continuousbackupspolicysets/finalizers]
   verbs: [update]
 - apiGroups: [events.k8s.io]
   resources: [events]

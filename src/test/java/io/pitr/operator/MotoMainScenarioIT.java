@@ -45,7 +45,7 @@ class MotoMainScenarioIT {
   @BeforeAll
   static void start(KubernetesClient kubernetesClient) {
     client = kubernetesClient;
-    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.installPolicyCrds(client);
     moto = MotoServer.start();
     release =
         OperatorRelease.install(

@@ -31,7 +31,7 @@ class UnreachableEndpointIT {
 
   @BeforeAll
   static void start(KubernetesClient client) throws Exception {
-    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.installPolicyCrds(client);
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();

@@ -121,7 +121,7 @@ public final class OperatorBenchmark {
       for (int i = 0; i < size; i++) {
         emulator.createTable(scope, table(i));
       }
-      CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+      CustomResourceDefinitions.installPolicyCrds(client);
       CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
       Policies policies = new Policies(client, emulator);
 

@@ -108,7 +108,7 @@ public final class LocalRun {
         new KubernetesClientBuilder()
             .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
             .build()) {
-      CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+      CustomResourceDefinitions.installPolicyCrds(client);
       CustomResourceDefinitions.ensureNamespace(client, NAMESPACE);
       for (Path example : Fixtures.yamlFilesIn(Path.of("deploy", "examples"))) {
         ContinuousBackupsPolicy policy = Fixtures.load(example, ContinuousBackupsPolicy.class);

@@ -42,7 +42,7 @@ class ImageIT {
         .isGreaterThanOrEqualTo(
             Files.getLastModifiedTime(Path.of("target", "quarkus-app", "quarkus-run.jar")));
     OciImage image = OciImage.read(OciImage.ARCHIVE);
-    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.installPolicyCrds(client);
     try (DynamoDbEmulator emulator =
             DynamoDbEmulator.start(
                 EmulatorSettings.builder()

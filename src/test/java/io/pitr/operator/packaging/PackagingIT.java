@@ -58,7 +58,7 @@ class PackagingIT {
   static void start(KubernetesClient kubernetesClient, RealKubeApiServer.Kubeconfig config) {
     client = kubernetesClient;
     kubeconfig = config.file();
-    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.installPolicyCrds(client);
     CustomResourceDefinitions.installDynamoDbAccountBinding(client);
     for (String namespace : List.of(HelmChart.NAMESPACE, "team-a", "team-b", "payments")) {
       CustomResourceDefinitions.ensureNamespace(client, namespace);

@@ -21,11 +21,14 @@ public final class CustomResourceDefinitions {
   public static final String CONTINUOUS_BACKUPS_POLICY =
       "continuousbackupspolicies.dynamodb.pitr.io";
 
+  public static final String CONTINUOUS_BACKUPS_POLICY_SET =
+      "continuousbackupspolicysets.dynamodb.pitr.io";
+
   public static final String DYNAMODB_ACCOUNT_BINDING = "dynamodbaccountbindings.dynamodb.pitr.io";
 
   /** Every CRD the project ships. */
   public static final List<String> ALL =
-      List.of(CONTINUOUS_BACKUPS_POLICY, DYNAMODB_ACCOUNT_BINDING);
+      List.of(CONTINUOUS_BACKUPS_POLICY, CONTINUOUS_BACKUPS_POLICY_SET, DYNAMODB_ACCOUNT_BINDING);
 
   private static final Duration ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
 
@@ -34,6 +37,23 @@ public final class CustomResourceDefinitions {
   /** Installs the ContinuousBackupsPolicy CRD users apply (crds/) and waits until it is served. */
   public static CustomResourceDefinition installContinuousBackupsPolicy(KubernetesClient client) {
     return install(client, committedFile(CONTINUOUS_BACKUPS_POLICY));
+  }
+
+  /**
+   * Installs the CRDs the operator watches without tenancy, policies and policy sets, as users
+   * apply them (crds/), and waits until they are served.
+   */
+  public static void installPolicyCrds(KubernetesClient client) {
+    installContinuousBackupsPolicy(client);
+    installContinuousBackupsPolicySet(client);
+  }
+
+  /**
+   * Installs the ContinuousBackupsPolicySet CRD users apply (crds/) and waits until it is served.
+   */
+  public static CustomResourceDefinition installContinuousBackupsPolicySet(
+      KubernetesClient client) {
+    return install(client, committedFile(CONTINUOUS_BACKUPS_POLICY_SET));
   }
 
   /** Installs the DynamoDbAccountBinding CRD users apply (crds/) and waits until it is served. */

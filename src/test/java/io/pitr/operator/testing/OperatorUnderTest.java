@@ -47,7 +47,7 @@ public final class OperatorUnderTest implements AutoCloseable {
    */
   public static OperatorUnderTest start(
       KubernetesClient client, String name, Scope scope, UnaryOperator<ChartValues> values) {
-    CustomResourceDefinitions.installContinuousBackupsPolicy(client);
+    CustomResourceDefinitions.installPolicyCrds(client);
     DynamoDbEmulator emulator =
         DynamoDbEmulator.start(
             EmulatorSettings.builder()

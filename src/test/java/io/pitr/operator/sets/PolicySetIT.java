@@ -1,0 +1,255 @@
+package io.pitr.operator.sets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pitr.emulator.Operation;
+import io.pitr.emulator.Scope;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySetStatus;
+import io.pitr.operator.api.v1alpha1.ExcludedTable;
+import io.pitr.operator.status.PolicyStatusBuilder;
+import io.pitr.operator.testing.CustomResourceDefinitions;
+import io.pitr.operator.testing.Fixtures;
+import io.pitr.operator.testing.OperatorUnderTest;
+import io.pitr.operator.testing.Policies;
+import io.pitr.operator.testing.RealKubeApiServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.model.Tag;
+
+/**
+ * The packaged operator, installed from the chart against the emulator, keeps one generated policy
+ * per table a ContinuousBackupsPolicySet selects: tables tagged env=prod, except *-scratch, found
+ * when the set is created and when they are created later; a hand-written policy and an older set
+ * win their tables; a table whose tag changes loses its policy, which leaves its PITR as it is; a
+ * template change rolls out. Discovery runs every 2 s and re-reads tags every 3 s here, so that
+ * every step is awaited on an event, not on a clock. Not covered: Kubernetes' garbage collector
+ * deleting the policies of a deleted set (the test API server runs no controller manager).
+ */
+@ExtendWith(RealKubeApiServer.class)
+class PolicySetIT {
+
+  static final Scope SCOPE = new Scope("123456789012", "eu-west-1");
+  static final String NAMESPACE = "policy-sets";
+  static final String OTHER_NAMESPACE = "policy-sets-other";
+  static final Duration CONVERGENCE = Duration.ofSeconds(30);
+
+  private static OperatorUnderTest under;
+  private static Policies policies;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void start(KubernetesClient kubernetesClient) {
+    client = kubernetesClient;
+    under =
+        OperatorUnderTest.start(
+            client,
+            "policy-sets",
+            SCOPE,
+            values ->
+                values
+                    .watchNamespaces(NAMESPACE, OTHER_NAMESPACE)
+                    .env("PITR_DISCOVERY_INTERVAL", "2s")
+                    .env("PITR_DISCOVERY_TAG_REFRESH_INTERVAL", "3s"));
+    policies = under.policies();
+    CustomResourceDefinitions.ensureNamespace(client, OTHER_NAMESPACE);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (under != null) {
+      under.close();
+    }
+  }
+
+  @Test
+  void aSetManagesTheTablesItSelectsIncludingLaterOnes() {
+    table("orders", "prod");
+    table("ledger", "prod");
+    table("search", "dev");
+    table("orders-scratch", "prod");
+    table("payments", "prod");
+    policies.awaitReady(policies.create(NAMESPACE, "payments", "payments", true, 7));
+
+    ContinuousBackupsPolicySet set =
+        create(NAMESPACE, "prod-tables", "orders*", "ledger", "search", "payments", "invoices");
+
+    ContinuousBackupsPolicySetStatus status =
+        awaitSet(NAMESPACE, "prod-tables", s -> ready(s) && s.getSelected() == 2);
+    assertThat(status.getReady()).isEqualTo(2);
+    assertThat(status.getExcludedTables())
+        .extracting(ExcludedTable::getTableName, ExcludedTable::getReason)
+        .containsExactly(
+            tuple("orders-scratch", "ExcludedByName"), tuple("payments", "ManagedByPolicy"));
+    assertThat(generatedTables(set)).containsExactlyInAnyOrder("orders", "ledger");
+    assertThat(policies.calls("orders", Operation.UPDATE_CONTINUOUS_BACKUPS)).isOne();
+    assertThat(policies.calls("search", Operation.UPDATE_CONTINUOUS_BACKUPS)).isZero();
+    assertThat(policies.calls("orders-scratch", Operation.UPDATE_CONTINUOUS_BACKUPS)).isZero();
+    assertThat(
+            policies
+                .get(NAMESPACE, "payments")
+                .getSpec()
+                .getPointInTimeRecoverySpecification()
+                .getRecoveryPeriodInDays())
+        .as("the hand-written policy is left alone")
+        .isEqualTo(7);
+    assertThat(policies.events(NAMESPACE, "prod-tables")).contains("TablesSelected");
+
+    // A table created later, and tagged, joins within the discovery interval.
+    table("invoices", "prod");
+    awaitSet(NAMESPACE, "prod-tables", s -> ready(s) && s.getSelected() == 3);
+    assertThat(generatedTables(set)).contains("invoices");
+    assertThat(policies.calls("invoices", Operation.UPDATE_CONTINUOUS_BACKUPS)).isOne();
+  }
+
+  @Test
+  void aTableWhoseTagChangesLosesItsPolicyAndKeepsItsPitr() {
+    String arn = table("archive", "prod");
+    ContinuousBackupsPolicySet set = create(OTHER_NAMESPACE, "archive-set", "archive");
+    awaitSet(OTHER_NAMESPACE, "archive-set", s -> ready(s) && s.getSelected() == 1);
+    long updates = policies.calls("archive", Operation.UPDATE_CONTINUOUS_BACKUPS);
+
+    under
+        .outOfBand()
+        .tagResource(
+            r -> r.resourceArn(arn).tags(Tag.builder().key("env").value("retired").build()));
+
+    awaitSet(OTHER_NAMESPACE, "archive-set", s -> ready(s) && s.getSelected() == 0);
+    await().atMost(CONVERGENCE).until(() -> generatedTables(set).isEmpty());
+    assertThat(policies.calls("archive", Operation.UPDATE_CONTINUOUS_BACKUPS))
+        .as("deletionPolicy Retain: no write when the policy goes")
+        .isEqualTo(updates);
+    assertThat(
+            under
+                .outOfBand()
+                .describeContinuousBackups(r -> r.tableName("archive"))
+                .continuousBackupsDescription()
+                .pointInTimeRecoveryDescription()
+                .pointInTimeRecoveryStatusAsString())
+        .isEqualTo("ENABLED");
+    assertThat(policies.events(OTHER_NAMESPACE, "archive-set")).contains("TablesReleased");
+  }
+
+  @Test
+  void anOlderSetWinsATableAndATemplateChangeRollsOut() {
+    table("billing", "prod");
+    ContinuousBackupsPolicySet older = create(NAMESPACE, "billing-first", "billing");
+    awaitSet(NAMESPACE, "billing-first", s -> ready(s) && s.getSelected() == 1);
+
+    create(OTHER_NAMESPACE, "billing-second", "billing");
+    ContinuousBackupsPolicySetStatus second =
+        awaitSet(OTHER_NAMESPACE, "billing-second", s -> ready(s) && s.getExcluded() == 1);
+    assertThat(second.getSelected()).isZero();
+    assertThat(second.getExcludedTables())
+        .extracting(ExcludedTable::getReason, ExcludedTable::getMessage)
+        .containsExactly(
+            tuple("SelectedByOlderSet", "ContinuousBackupsPolicySet policy-sets/billing-first"));
+
+    client
+        .resource(older)
+        .edit(
+            s -> {
+              s.getSpec()
+                  .getTemplate()
+                  .getPointInTimeRecoverySpecification()
+                  .setRecoveryPeriodInDays(14);
+              s.getSpec().getTemplate().setAcknowledgeRestorePointLoss("CHG-9: 14 days is enough");
+              return s;
+            });
+    awaitSet(NAMESPACE, "billing-first", s -> ready(s) && s.getObservedGeneration() == 2);
+    ContinuousBackupsPolicy policy =
+        policies.get(NAMESPACE, GeneratedPolicies.name("billing-first", "billing"));
+    assertThat(Policies.period(policy)).isEqualTo(14);
+    assertThat(policies.calls("billing", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(2);
+  }
+
+  /** Creates a table tagged env=VALUE; its ARN. */
+  private static String table(String name, String env) {
+    String arn = under.emulator().createTable(SCOPE, name);
+    under
+        .outOfBand()
+        .tagResource(r -> r.resourceArn(arn).tags(Tag.builder().key("env").value(env).build()));
+    return arn;
+  }
+
+  /** The set of the fixture (env=prod, except *-scratch), optionally only these names. */
+  private static ContinuousBackupsPolicySet create(String namespace, String name, String... names) {
+    ContinuousBackupsPolicySet set =
+        Fixtures.load("sets/prod-tables.yaml", ContinuousBackupsPolicySet.class);
+    set.getMetadata().setName(name);
+    set.getMetadata().setNamespace(namespace);
+    set.getMetadata().setUid(null);
+    set.getMetadata().setGeneration(null);
+    set.getMetadata().setCreationTimestamp(null);
+    if (names.length > 0) {
+      set.getSpec().getTableSelector().setNames(List.of(names));
+    }
+    return client.resource(set).create();
+  }
+
+  private static List<String> generatedTables(ContinuousBackupsPolicySet set) {
+    return client
+        .resources(ContinuousBackupsPolicy.class)
+        .inNamespace(set.getMetadata().getNamespace())
+        .withLabel(GeneratedPolicies.SET_LABEL, set.getMetadata().getName())
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> !p.isMarkedForDeletion())
+        .map(p -> p.getSpec().getTableName())
+        .toList();
+  }
+
+  private static boolean ready(ContinuousBackupsPolicySetStatus status) {
+    return status.getConditions().stream()
+        .filter(c -> PolicyStatusBuilder.READY.equals(c.getType()))
+        .map(Condition::getStatus)
+        .anyMatch("True"::equals);
+  }
+
+  private static ContinuousBackupsPolicySetStatus awaitSet(
+      String namespace, String name, Predicate<ContinuousBackupsPolicySetStatus> condition) {
+    try {
+      return await()
+          .atMost(CONVERGENCE)
+          .until(
+              () ->
+                  client
+                      .resources(ContinuousBackupsPolicySet.class)
+                      .inNamespace(namespace)
+                      .withName(name)
+                      .get()
+                      .getStatus(),
+              status ->
+                  status != null
+                      && status.getSelected() != null
+                      && status.getConditions() != null
+                      && condition.test(status));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          namespace
+              + "/"
+              + name
+              + " did not get there; it is:\n"
+              + client
+                  .getKubernetesSerialization()
+                  .asYaml(
+                      client
+                          .resources(ContinuousBackupsPolicySet.class)
+                          .inNamespace(namespace)
+                          .withName(name)
+                          .get()),
+          e);
+    }
+  }
+}
