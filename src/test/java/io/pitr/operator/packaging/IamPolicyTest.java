@@ -10,9 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The example IAM policies grant the operator's two calls and nothing else, and the tenant role of
- * the multi-account example trusts only the operator's role, with the binding's ExternalId, for
- * sessions tagged with the tenant's namespace (the README's "Several teams and accounts").
+ * The example IAM policies grant the operator's two calls and nothing else (and, for policy sets,
+ * the two it lists tables with), and the tenant role of the multi-account example trusts only the
+ * operator's role, with the binding's ExternalId, for sessions tagged with the tenant's namespace
+ * (the README's "Several teams and accounts").
  */
 class IamPolicyTest {
 
@@ -32,6 +33,21 @@ class IamPolicyTest {
     assertThat(actions)
         .containsExactlyInAnyOrder(
             "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups");
+  }
+
+  @Test
+  void policySetsAddOnlyListingTablesAndReadingTheirTags() throws Exception {
+    JsonNode policy =
+        json.readTree(Path.of("deploy", "iam", "pitr-operator-policy-sets.json").toFile());
+
+    JsonNode list = policy.at("/Statement/0");
+    JsonNode tags = policy.at("/Statement/1");
+    assertThat(policy.get("Statement")).hasSize(2);
+    // ListTables names no resource: IAM allows it only on "*".
+    assertThat(list.get("Action").toString()).isEqualTo("[\"dynamodb:ListTables\"]");
+    assertThat(list.get("Resource").asText()).isEqualTo("*");
+    assertThat(tags.get("Action").toString()).isEqualTo("[\"dynamodb:ListTagsOfResource\"]");
+    assertThat(tags.get("Resource").asText()).matches("arn:aws:dynamodb:[^:]+:\\d{12}:table/.+");
   }
 
   @Test
