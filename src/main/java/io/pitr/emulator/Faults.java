@@ -44,7 +44,8 @@ public final class Faults {
 
   /**
    * Answers ThrottlingException to calls of {@code operation} above {@code requestsPerSecond} per
-   * account and region (a token bucket holding one second's worth). 0 or less turns it off.
+   * account and region (a token bucket holding one second's worth, refilled on the emulator's
+   * clock, so a fixed clock refills it only when advanced). 0 or less turns it off.
    */
   public Faults throttle(Operation operation, double requestsPerSecond) {
     if (requestsPerSecond <= 0) {
@@ -263,7 +264,7 @@ public final class Faults {
     Double rate = throttleRates.get(operation);
     if (rate != null
         && !buckets
-            .computeIfAbsent(new ThrottleKey(scope, operation), key -> new TokenBucket(rate))
+            .computeIfAbsent(new ThrottleKey(scope, operation), key -> new TokenBucket(rate, clock))
             .tryAcquire()) {
       return Optional.of(AwsErrorType.THROTTLING.exception("Rate exceeded"));
     }
@@ -327,24 +328,35 @@ public final class Faults {
 
   private record StatusReport(String status, Instant until) {}
 
-  /** Allows {@code rate} calls a second on average, with bursts of up to one second's worth. */
+  /**
+   * Allows {@code rate} calls a second on average, with bursts of up to one second's worth. Time is
+   * the emulator's clock, so that tests drive refills by advancing it instead of waiting; a clock
+   * that goes back (a system clock set back) adds nothing.
+   */
   private static final class TokenBucket {
     private final double rate;
     private final double capacity;
+    private final Clock clock;
     private double tokens;
-    private long lastRefillNanos;
+    private Instant lastRefill;
 
-    TokenBucket(double rate) {
+    TokenBucket(double rate, Clock clock) {
       this.rate = rate;
       this.capacity = Math.max(1, rate);
+      this.clock = clock;
       this.tokens = capacity;
-      this.lastRefillNanos = System.nanoTime();
+      this.lastRefill = clock.instant();
     }
 
     synchronized boolean tryAcquire() {
-      long now = System.nanoTime();
-      tokens = Math.min(capacity, tokens + (now - lastRefillNanos) / 1e9 * rate);
-      lastRefillNanos = now;
+      Instant now = clock.instant();
+      if (now.isAfter(lastRefill)) {
+        double elapsedSeconds =
+            (now.getEpochSecond() - lastRefill.getEpochSecond())
+                + (now.getNano() - lastRefill.getNano()) / 1e9;
+        tokens = Math.min(capacity, tokens + elapsedSeconds * rate);
+        lastRefill = now;
+      }
       if (tokens >= 1) {
         tokens -= 1;
         return true;

@@ -154,8 +154,18 @@ class FaultInjectionTest {
                 })
             .count();
 
-    assertThat(throttled).as("a burst of 20 against 5/s").isBetween(10L, 15L);
+    assertThat(throttled)
+        .as("a burst of 20 against 5/s, the emulator's clock standing still")
+        .isEqualTo(15);
     assertThat(emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS)).isEqualTo(20);
+
+    clock.advance(Duration.ofMillis(400));
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+    dynamoDb.describeContinuousBackups(r -> r.tableName("orders"));
+    assertThatThrownBy(() -> dynamoDb.describeContinuousBackups(r -> r.tableName("orders")))
+        .as("0.4 s of the emulator's clock refilled two calls at 5/s")
+        .isInstanceOfSatisfying(
+            AwsServiceException.class, e -> assertThat(e.isThrottlingException()).isTrue());
   }
 
   @Test
