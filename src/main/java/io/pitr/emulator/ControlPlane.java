@@ -59,11 +59,25 @@ final class ControlPlane {
   }
 
   /**
-   * Creates an on-demand table that is ACTIVE with backups available now: its creation is dated
-   * back by the lifecycle's creating and backups-pending windows. Deletion keeps the lifecycle.
+   * Creates an on-demand table with these tags that is ACTIVE with backups available now: its
+   * creation is dated back by the lifecycle's creating and backups-pending windows. Deletion keeps
+   * the lifecycle. Name and tags are validated as CreateTable validates them.
    */
-  String createReadyTable(Scope scope, String tableName) {
-    new Validation().tableName(tableName, "tableName").throwIfInvalid();
+  String createReadyTable(Scope scope, String tableName, Map<String, String> tags) {
+    Validation validation = new Validation().tableName(tableName, "tableName");
+    int index = 0;
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      String path = "tags." + ++index + ".member.";
+      validation
+          .required(tag.getKey(), path + "key")
+          .length(tag.getKey(), path + "key", 1, 128)
+          .required(tag.getValue(), path + "value")
+          .length(tag.getValue(), path + "value", 0, 256);
+    }
+    validation.throwIfInvalid();
+    if (tags.size() > MAX_TAGS) {
+      throw tooManyTags();
+    }
     EmulatorSettings.Lifecycle lifecycle = settings.lifecycle();
     ObjectNode key = JSON.objectNode().put("AttributeName", "pk");
     Table table =
@@ -80,7 +94,7 @@ final class ControlPlane {
             0,
             0,
             false,
-            Map.of(),
+            tags,
             lifecycle);
     if (regionTables(scope).putIfAbsent(tableName, table) != null) {
       throw AwsErrorType.RESOURCE_IN_USE.exception("Table already exists: " + tableName);

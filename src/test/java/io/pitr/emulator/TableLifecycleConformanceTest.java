@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -221,6 +223,42 @@ class TableLifecycleConformanceTest {
             e ->
                 assertErrorMessage(
                     e, "Requested resource not found: ResourceArn: " + missing + " not found"));
+  }
+
+  @Test
+  void tablesSeededInProcessCarryTheirTagsAndAreValidatedAsCreateTableDoes() {
+    Scope scope = new Scope("000000000000", "eu-west-1");
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("env", "prod");
+    tags.put("team", "");
+    String arn = emulator.createTable(scope, "orders", tags);
+
+    assertThat(dynamoDb.describeTable(r -> r.tableName("orders")).table().tableStatus())
+        .as("seeded tables are ready at once, whatever the lifecycle")
+        .isEqualTo(TableStatus.ACTIVE);
+    assertThat(dynamoDb.listTagsOfResource(r -> r.resourceArn(arn)).tags())
+        .containsExactly(
+            Tag.builder().key("env").value("prod").build(),
+            Tag.builder().key("team").value("").build());
+
+    assertThatThrownBy(() -> emulator.createTable(scope, "payments", Map.of("", "x")))
+        .isInstanceOfSatisfying(
+            AwsErrorException.class,
+            e -> {
+              assertThat(e.type()).isEqualTo(AwsErrorType.VALIDATION);
+              assertThat(e.getMessage()).contains("'tags.1.member.key'");
+            });
+    Map<String, String> tooMany = new LinkedHashMap<>();
+    for (int i = 0; i < 51; i++) {
+      tooMany.put("k" + i, "v");
+    }
+    assertThatThrownBy(() -> emulator.createTable(scope, "payments", tooMany))
+        .hasMessage(
+            "One or more parameter values were invalid: The number of tags exceeds the limit of"
+                + " 50");
+    assertThat(dynamoDb.listTables().tableNames())
+        .as("nothing half made")
+        .containsExactly("orders");
   }
 
   @Test
