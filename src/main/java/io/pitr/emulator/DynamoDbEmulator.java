@@ -30,7 +30,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
   private DynamoDbEmulator(EmulatorSettings settings, EmulatorClock clock) throws IOException {
     this.settings = settings;
     this.clock = clock;
-    this.faults = new Faults(clock);
+    this.faults = new Faults(clock).limits(settings.limits());
     this.observations = new Observations(settings.requestLogCapacity());
     this.controlPlane = new ControlPlane(settings, clock, faults);
     this.sts = new SecurityTokenService(settings, clock);
@@ -71,7 +71,10 @@ public final class DynamoDbEmulator implements AutoCloseable {
     return clock;
   }
 
-  /** Fault injection, changeable while the emulator runs. */
+  /**
+   * Fault injection and the request rates in force ({@link Faults#limits()}), changeable while the
+   * emulator runs.
+   */
   public Faults faults() {
     return faults;
   }
@@ -94,7 +97,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
   /**
    * Creates an on-demand table as {@link #createTable(Scope, String)} does, with these tags (at
    * most 50, validated as CreateTable validates them): for seeding many tagged tables without calls
-   * through the API.
+   * through the API, which are counted and may be limited ({@link Faults#limits()}).
    *
    * @return the table's ARN
    */

@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param enableWithoutPeriod what an enable without RecoveryPeriodInDays does to an enabled table
  * @param requireAuthentication answer MissingAuthenticationTokenException to unsigned requests
  * @param requestLogCapacity how many recent requests the request log keeps
+ * @param limits request rates enforced per operation, account and Region from the start (calls
+ *     above them answered ThrottlingException); {@link Limits#NONE}, the default, enforces none,
+ *     {@link Limits#AWS} DynamoDB's. {@link Faults#limits(Limits)} changes them while it runs
  */
 public record EmulatorSettings(
     String host,
@@ -25,7 +28,8 @@ public record EmulatorSettings(
     Lifecycle lifecycle,
     EnableWithoutPeriod enableWithoutPeriod,
     boolean requireAuthentication,
-    int requestLogCapacity) {
+    int requestLogCapacity,
+    Limits limits) {
 
   public static final String DEFAULT_ACCOUNT_ID = "000000000000";
   public static final String DEFAULT_REGION = "us-east-1";
@@ -36,6 +40,7 @@ public record EmulatorSettings(
     Objects.requireNonNull(defaultRegion, "defaultRegion");
     Objects.requireNonNull(lifecycle, "lifecycle");
     Objects.requireNonNull(enableWithoutPeriod, "enableWithoutPeriod");
+    Objects.requireNonNull(limits, "limits");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
     }
@@ -47,7 +52,7 @@ public record EmulatorSettings(
     }
   }
 
-  /** Loopback, a free port, account 000000000000, us-east-1, instant lifecycle. */
+  /** Loopback, a free port, account 000000000000, us-east-1, instant lifecycle, no limits. */
   public static EmulatorSettings defaults() {
     return builder().build();
   }
@@ -68,6 +73,7 @@ public record EmulatorSettings(
     builder.enableWithoutPeriod = enableWithoutPeriod;
     builder.requireAuthentication = requireAuthentication;
     builder.requestLogCapacity = requestLogCapacity;
+    builder.limits = limits;
     return builder;
   }
 
@@ -81,6 +87,7 @@ public record EmulatorSettings(
     private EnableWithoutPeriod enableWithoutPeriod = EnableWithoutPeriod.RESET_TO_DEFAULT;
     private boolean requireAuthentication = false;
     private int requestLogCapacity = 10_000;
+    private Limits limits = Limits.NONE;
 
     private Builder() {}
 
@@ -124,6 +131,11 @@ public record EmulatorSettings(
       return this;
     }
 
+    public Builder limits(Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
     public EmulatorSettings build() {
       return new EmulatorSettings(
           host,
@@ -133,7 +145,8 @@ public record EmulatorSettings(
           lifecycle,
           enableWithoutPeriod,
           requireAuthentication,
-          requestLogCapacity);
+          requestLogCapacity,
+          limits);
     }
   }
 

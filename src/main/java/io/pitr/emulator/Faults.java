@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,7 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Faults the emulator injects, settable at start and at any time while it runs: throttling above a
  * rate, random InternalServerErrors, added latency, ContinuousBackupsUnavailable windows for a
- * table, and scripted failures of the next calls of an operation. Thread-safe.
+ * table, and scripted failures of the next calls of an operation; and the service's own request
+ * rates ({@link #limits(Limits)}), which are not a fault and outlive {@link #clear()}. Thread-safe.
  *
  * <p>Injected errors are answered before validation, as a real service throttles or fails before it
  * reads the request; the forced backups window applies to UpdateContinuousBackups after validation,
@@ -37,6 +39,8 @@ public final class Faults {
   private final Map<TableKey, StatusReport> pitrStatusReports = new ConcurrentHashMap<>();
   private final Map<Operation, Deque<ScriptedFailure>> scriptedFailures =
       new EnumMap<>(Operation.class);
+  // The limits and their buckets replaced together, so that no bucket outlives its limit.
+  private volatile LimitsInForce limitsInForce = new LimitsInForce(Limits.NONE);
 
   Faults(Clock clock) {
     this.clock = clock;
@@ -169,7 +173,26 @@ public final class Faults {
     return this;
   }
 
-  /** Removes every fault. */
+  /**
+   * Enforces these request rates from now on, in place of those in force (the emulator starts with
+   * {@link EmulatorSettings#limits()}): calls above an operation's rate in an account and Region
+   * are answered ThrottlingException, as {@link #throttle} answers them. {@link Limits#NONE} lifts
+   * them. Every bucket starts full.
+   */
+  public Faults limits(Limits limits) {
+    limitsInForce = new LimitsInForce(Objects.requireNonNull(limits, "limits"));
+    return this;
+  }
+
+  /** The request rates in force. */
+  public Limits limits() {
+    return limitsInForce.limits();
+  }
+
+  /**
+   * Removes every fault. The {@link #limits() limits} stay: they are the service's quotas, which a
+   * test that cleans up its faults should not lift for the tests after it.
+   */
   public void clear() {
     throttleRates.clear();
     buckets.clear();
@@ -268,6 +291,9 @@ public final class Faults {
             .tryAcquire()) {
       return Optional.of(AwsErrorType.THROTTLING.exception("Rate exceeded"));
     }
+    if (!limitsInForce.allows(operation, scope, clock)) {
+      return Optional.of(AwsErrorType.THROTTLING.exception("Rate exceeded"));
+    }
     double probability =
         Math.max(
             Math.max(
@@ -328,12 +354,31 @@ public final class Faults {
 
   private record StatusReport(String status, Instant until) {}
 
+  /** Limits and the token buckets that enforce them, per account, Region and operation. */
+  private record LimitsInForce(Limits limits, Map<ThrottleKey, TokenBucket> buckets) {
+    LimitsInForce(Limits limits) {
+      this(limits, new ConcurrentHashMap<>());
+    }
+
+    boolean allows(Operation operation, Scope scope, Clock clock) {
+      Double rate = limits.requestsPerSecond().get(operation);
+      return rate == null
+          || buckets
+              .computeIfAbsent(
+                  new ThrottleKey(scope, operation), key -> new TokenBucket(rate, clock))
+              .tryAcquire();
+    }
+  }
+
   /**
    * Allows {@code rate} calls a second on average, with bursts of up to one second's worth. Time is
    * the emulator's clock, so that tests drive refills by advancing it instead of waiting; a clock
    * that goes back (a system clock set back) adds nothing.
    */
   private static final class TokenBucket {
+    // A century: longer than a bucket of any sensible rate takes to fill, short enough to count
+    // in nanoseconds.
+    private static final Duration FILLS_ANY_BUCKET = Duration.ofDays(36_500);
     private final double rate;
     private final double capacity;
     private final Clock clock;
@@ -351,10 +396,12 @@ public final class Faults {
     synchronized boolean tryAcquire() {
       Instant now = clock.instant();
       if (now.isAfter(lastRefill)) {
-        double elapsedSeconds =
-            (now.getEpochSecond() - lastRefill.getEpochSecond())
-                + (now.getNano() - lastRefill.getNano()) / 1e9;
-        tokens = Math.min(capacity, tokens + elapsedSeconds * rate);
+        Duration elapsed = Duration.between(lastRefill, now);
+        // Whole nanoseconds times the rate, so that a call every 1/rate seconds earns exactly one.
+        tokens =
+            elapsed.compareTo(FILLS_ANY_BUCKET) >= 0
+                ? capacity
+                : Math.min(capacity, tokens + elapsed.toNanos() * rate / 1e9);
         lastRefill = now;
       }
       if (tokens >= 1) {

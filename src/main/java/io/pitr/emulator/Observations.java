@@ -7,13 +7,14 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the emulator received: a call counter per operation and a bounded log of recent requests,
- * for tests and benchmarks to read and reset. Every call counts, failed and injected ones too,
- * since that is what a client's AWS bill and rate limits see.
+ * What the emulator received: a call counter per operation, a counter of the throttled ones, and a
+ * bounded log of recent requests, for tests and benchmarks to read and reset. Every call counts,
+ * failed and injected ones too, since that is what a client's AWS bill and rate limits see.
  */
 public final class Observations {
 
@@ -23,8 +24,12 @@ public final class Observations {
    */
   public static final String UNKNOWN_OPERATION = "Unknown";
 
+  private static final Set<String> THROTTLING_CODES =
+      Set.of(AwsErrorType.THROTTLING.code(), AwsErrorType.THROTTLING.onSts().orElseThrow().code());
+
   private final Map<Operation, LongAdder> calls = new EnumMap<>(Operation.class);
   private final LongAdder unknownCalls = new LongAdder();
+  private final Map<Operation, LongAdder> throttledCalls = new EnumMap<>(Operation.class);
   private final ArrayDeque<RequestRecord> log;
   private final int logCapacity;
   private final AtomicLong sequence = new AtomicLong();
@@ -34,12 +39,29 @@ public final class Observations {
     this.log = new ArrayDeque<>(Math.min(logCapacity, 1024));
     for (Operation operation : Operation.values()) {
       calls.put(operation, new LongAdder());
+      throttledCalls.put(operation, new LongAdder());
     }
   }
 
   /** Calls received for {@code operation} since the start or the last {@link #reset}. */
   public long calls(Operation operation) {
     return calls.get(operation).sum();
+  }
+
+  /**
+   * Calls of {@code operation} answered ThrottlingException (STS: Throttling) since the start or
+   * the last {@link #reset}, whether a limit or an injected fault throttled them; each attempt of a
+   * retrying client counts. Counted apart from the request log, which keeps only recent requests.
+   */
+  public long throttled(Operation operation) {
+    return throttledCalls.get(operation).sum();
+  }
+
+  /** Throttled calls per operation name, zero counts included. */
+  public Map<String, Long> throttledCounts() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    throttledCalls.forEach((operation, count) -> counts.put(operation.apiName(), count.sum()));
+    return counts;
   }
 
   /** Calls per operation name (with {@value #UNKNOWN_OPERATION}), zero counts included. */
@@ -60,6 +82,7 @@ public final class Observations {
   /** Zeroes the counters and empties the request log. */
   public void reset() {
     calls.values().forEach(LongAdder::reset);
+    throttledCalls.values().forEach(LongAdder::reset);
     unknownCalls.reset();
     synchronized (log) {
       log.clear();
@@ -79,6 +102,9 @@ public final class Observations {
       AssumeRoleAttempt assumeRole) {
     if (operation != null) {
       calls.get(operation).increment();
+      if (errorCode != null && THROTTLING_CODES.contains(errorCode)) {
+        throttledCalls.get(operation).increment();
+      }
     } else {
       unknownCalls.increment();
     }
