@@ -19,10 +19,15 @@ import java.util.function.BiConsumer;
  * The emulator's own HTTP API, for tests, benchmarks and people, beside the DynamoDB API:
  *
  * <ul>
- *   <li>{@code GET /_emulator/calls}: calls per operation; {@code DELETE} zeroes them and the log
+ *   <li>{@code GET /_emulator/calls}: calls per operation; {@code DELETE} zeroes them, the
+ *       throttled counts and the log
+ *   <li>{@code GET /_emulator/throttled}: calls per operation answered ThrottlingException
  *   <li>{@code GET /_emulator/requests}: the request log, oldest first
  *   <li>{@code GET /_emulator/faults}: the faults in force; {@code POST} adds faults (JSON, see
  *       {@link #applyFaults}); {@code DELETE} removes them all
+ *   <li>{@code GET /_emulator/limits}: the request rates in force, per second per account and
+ *       Region; {@code POST} changes them (JSON, see {@link #limits}); {@code DELETE} lifts them
+ *       all
  *   <li>{@code POST /_emulator/clock/advance} with {@code {"seconds": N}}: moves the clock ahead
  *   <li>{@code DELETE /_emulator/tables}: forgets every table
  *   <li>{@code GET /_emulator/roles}: the roles AssumeRole may assume; {@code POST} registers one,
@@ -76,6 +81,7 @@ final class AdminEndpoint {
           observations.reset();
           reply(exchange, 200, observations.callCounts());
         }
+        case "GET throttled" -> reply(exchange, 200, observations.throttledCounts());
         case "GET requests" ->
             reply(
                 exchange,
@@ -89,6 +95,15 @@ final class AdminEndpoint {
         case "DELETE faults" -> {
           faults.clear();
           reply(exchange, 200, faults.describe());
+        }
+        case "GET limits" -> reply(exchange, 200, faults.limits().byApiName());
+        case "POST limits" -> {
+          faults.limits(limits(faults.limits(), body));
+          reply(exchange, 200, faults.limits().byApiName());
+        }
+        case "DELETE limits" -> {
+          faults.limits(Limits.NONE);
+          reply(exchange, 200, faults.limits().byApiName());
         }
         case "POST clock/advance" -> {
           clock.advance(Duration.ofMillis(Math.round(number(body, "seconds") * 1000)));
@@ -220,6 +235,37 @@ final class AdminEndpoint {
       String table = failure.hasNonNull("table") ? text(failure, "table") : null;
       faults.failNext(operation, table, count, error, message);
     }
+  }
+
+  /**
+   * The limits {@code POST /_emulator/limits} asks for: a preset in place of the limits in force,
+   * if named, then the rates given, 0 lifting an operation's limit. Both members are optional:
+   *
+   * <pre>{@code
+   * {"preset": "aws", "requestsPerSecond": {"ListTables": 5, "UpdateContinuousBackups": 0}}
+   * }</pre>
+   *
+   * @throws IllegalArgumentException naming the member that is wrong
+   */
+  static Limits limits(Limits inForce, JsonNode json) {
+    if (!json.isObject()) {
+      throw new IllegalArgumentException("limits must be a JSON object");
+    }
+    Limits limits = json.has("preset") ? Limits.preset(text(json, "preset")) : inForce;
+    JsonNode rates = json.path("requestsPerSecond");
+    if (!rates.isMissingNode() && !rates.isObject()) {
+      throw new IllegalArgumentException(
+          "requestsPerSecond must be an object of operation names and rates");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> fields = rates.fields(); fields.hasNext(); ) {
+      Map.Entry<String, JsonNode> rate = fields.next();
+      if (!rate.getValue().isNumber()) {
+        throw new IllegalArgumentException(
+            "requestsPerSecond." + rate.getKey() + " must be a number");
+      }
+      limits = limits.with(operation(rate.getKey()), rate.getValue().doubleValue());
+    }
+    return limits;
   }
 
   /** A role as {@code POST /_emulator/roles} takes it. */

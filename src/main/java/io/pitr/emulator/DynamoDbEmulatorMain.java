@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -27,6 +29,15 @@ public final class DynamoDbEmulatorMain {
                                     or keep (the current period stays)
         --require-authentication    answer unsigned requests with MissingAuthenticationToken
         --faults FILE               faults to inject from the start (JSON, as POST /_emulator/faults)
+        --limits PRESET             request rates to enforce per account and region, above which
+                                    calls are throttled: none (default) or aws (documented:
+                                    DescribeContinuousBackups and ListTagsOfResource 10/s,
+                                    TagResource and UntagResource 5/s; assumed: DescribeTable and
+                                    ListTables 10/s, UpdateContinuousBackups, CreateTable and
+                                    DeleteTable 5/s)
+        --limit OPERATION=RATE      limit OPERATION (its API name) to RATE requests per second per
+                                    account and region, on top of --limits; 0 lifts its limit
+                                    (repeatable)
         --table NAME                create this on-demand table at start (repeatable)
         --role ROLE_ARN,EXTERNAL_ID let AssumeRole assume this role from any account with this
                                     ExternalId (repeatable; the ExternalId is all after the first
@@ -40,16 +51,17 @@ public final class DynamoDbEmulatorMain {
       System.out.print(USAGE);
       return;
     }
-    CommandLine commandLine = parse(args);
-    EmulatorSettings built = commandLine.settings();
+    CommandLine commandLine;
     DynamoDbEmulator emulator;
     try {
+      commandLine = parse(args);
       emulator = start(commandLine);
     } catch (AwsErrorException | IllegalArgumentException e) {
       System.err.println("DynamoDB emulator not started: " + e.getMessage());
       System.exit(2);
       return;
     }
+    EmulatorSettings built = commandLine.settings();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -64,6 +76,10 @@ public final class DynamoDbEmulatorMain {
         built.accountId(),
         built.defaultRegion(),
         built.lifecycle().equals(EmulatorSettings.Lifecycle.INSTANT) ? "instant" : "realistic");
+    if (!built.limits().isEmpty()) {
+      System.out.println(
+          "Limits, requests per second per account and region: " + built.limits().byApiName());
+    }
     stopped.await();
   }
 
@@ -84,6 +100,8 @@ public final class DynamoDbEmulatorMain {
     JsonNode faults = null;
     List<String> tables = new ArrayList<>();
     List<AssumableRole> roles = new ArrayList<>();
+    Limits limits = Limits.NONE;
+    Map<Operation, Double> rates = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       switch (option) {
@@ -109,11 +127,20 @@ public final class DynamoDbEmulatorMain {
         case "--faults" ->
             faults =
                 HttpFrontEnd.mapper().readTree(Files.readString(Path.of(value(args, ++i, option))));
+        case "--limits" -> limits = preset(value(args, ++i, option));
+        case "--limit" -> {
+          Map.Entry<Operation, Double> rate = rate(value(args, ++i, option));
+          rates.put(rate.getKey(), rate.getValue());
+        }
         case "--table" -> tables.add(value(args, ++i, option));
         case "--role" -> roles.add(role(value(args, ++i, option)));
         default -> throw usage("unknown option " + option);
       }
     }
+    for (Map.Entry<Operation, Double> rate : rates.entrySet()) {
+      limits = limits.with(rate.getKey(), rate.getValue());
+    }
+    settings.limits(limits);
     return new CommandLine(settings.build(), faults, tables, roles);
   }
 
@@ -151,6 +178,46 @@ public final class DynamoDbEmulatorMain {
       throw usage("--role is ROLE_ARN,EXTERNAL_ID, was " + value);
     }
     return AssumableRole.trustingAnyAccount(value.substring(0, comma), value.substring(comma + 1));
+  }
+
+  private static Limits preset(String name) {
+    try {
+      return Limits.preset(name);
+    } catch (IllegalArgumentException e) {
+      throw usage("--limits is aws or none, was " + name);
+    }
+  }
+
+  /** OPERATION=RATE, as {@code --limit} takes it; the rate is checked by {@link Limits#with}. */
+  private static Map.Entry<Operation, Double> rate(String value) {
+    int equals = value.indexOf('=');
+    if (equals < 0) {
+      throw usage("--limit is OPERATION=RATE, for example ListTables=5, was " + value);
+    }
+    String name = value.substring(0, equals);
+    Operation operation =
+        Operation.fromApiName(name)
+            .orElseThrow(
+                () ->
+                    usage(
+                        "--limit: unknown operation "
+                            + name
+                            + "; one of "
+                            + Arrays.stream(Operation.values()).map(Operation::apiName).toList()));
+    String rate = value.substring(equals + 1);
+    double requestsPerSecond;
+    try {
+      requestsPerSecond = Double.parseDouble(rate);
+    } catch (NumberFormatException e) {
+      throw usage(
+          "--limit " + name + ": the rate must be a number of requests per second, was " + rate);
+    }
+    try {
+      Limits.NONE.with(operation, requestsPerSecond);
+    } catch (IllegalArgumentException e) {
+      throw usage("--limit " + e.getMessage());
+    }
+    return Map.entry(operation, requestsPerSecond);
   }
 
   private static String value(String[] args, int index, String option) {

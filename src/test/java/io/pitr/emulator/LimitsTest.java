@@ -3,6 +3,12 @@ package io.pitr.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -25,16 +31,19 @@ import software.amazon.awssdk.services.dynamodb.model.Tag;
 /**
  * The request rates the emulator enforces when asked (spec section 3.7): the {@code aws} preset
  * throttles each operation above its documented or assumed rate, per account and region, and lets
- * calls at that rate through; rates can be overridden; nothing is limited by default. The
- * emulator's clock stands still unless a test moves it, so every count is exact. Not covered: how a
- * client paces itself under the limits (the operator's benchmark measures that).
+ * calls at that rate through; rates can be overridden from Java, the admin API and the command
+ * line; nothing is limited by default. The emulator's clock stands still unless a test moves it, so
+ * every count is exact. Not covered: how a client paces itself under the limits (the operator's
+ * benchmark measures that).
  */
 class LimitsTest {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
   private static final String REGION = "eu-west-1";
   private static final Scope SCOPE = new Scope(EmulatorSettings.DEFAULT_ACCOUNT_ID, REGION);
 
+  private final HttpClient http = HttpClient.newHttpClient();
   private EmulatorClock clock;
   private DynamoDbEmulator emulator;
   private DynamoDbClient dynamoDb;
@@ -232,6 +241,118 @@ class LimitsTest {
     }
   }
 
+  @Test
+  void theAdminEndpointShowsChangesAndLiftsLimits() throws Exception {
+    assertThat(admin("GET", "limits", null).get("DescribeContinuousBackups").asDouble())
+        .isEqualTo(10);
+
+    JsonNode changed =
+        admin("POST", "limits", "{\"requestsPerSecond\": {\"ListTables\": 2, \"TagResource\": 0}}");
+    assertThat(changed.get("ListTables").asDouble()).isEqualTo(2);
+    assertThat(changed.has("TagResource")).isFalse();
+    assertThat(changed.get("ListTagsOfResource").asDouble()).as("kept").isEqualTo(10);
+    assertThat(throttledOf(Operation.LIST_TABLES, 3)).isEqualTo(1);
+    assertThat(admin("GET", "throttled", null).get("ListTables").asLong()).isEqualTo(1);
+
+    admin("DELETE", "faults", null);
+    assertThat(admin("GET", "limits", null).get("ListTables").asDouble())
+        .as("limits are not faults")
+        .isEqualTo(2);
+    assertThat(admin("DELETE", "limits", null)).isEmpty();
+    assertThat(throttledOf(Operation.LIST_TABLES, 10)).isZero();
+
+    JsonNode preset = admin("POST", "limits", "{\"preset\": \"aws\"}");
+    assertThat(JSON.convertValue(preset, Map.class)).isEqualTo(Limits.AWS.byApiName());
+
+    admin("DELETE", "calls", null);
+    assertThat(admin("GET", "throttled", null).get("ListTables").asLong()).isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"preset\": \"fast\"}                              | unknown limits preset fast",
+        "{\"requestsPerSecond\": {\"Scan\": 1}}              | unknown operation Scan",
+        "{\"requestsPerSecond\": {\"ListTables\": -1}}       | ListTables: the rate must be 0",
+        "{\"requestsPerSecond\": {\"ListTables\": \"fast\"}} | requestsPerSecond.ListTables must"
+            + " be a number",
+        "[\"aws\"]                                           | limits must be a JSON object"
+      })
+  void theAdminEndpointRefusesWrongLimitsWithAReasonAndKeepsTheOldOnes(String body, String reason)
+      throws Exception {
+    HttpResponse<String> response = adminRaw("POST", "limits", body);
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(response.body()).get("error").asText()).contains(reason);
+    assertThat(emulator.faults().limits()).isEqualTo(Limits.AWS);
+  }
+
+  @Test
+  void theCommandLineTakesAPresetAndOverridesInAnyOrder() throws Exception {
+    Limits expected =
+        Limits.AWS.with(Operation.LIST_TABLES, 2.5).with(Operation.UPDATE_CONTINUOUS_BACKUPS, 0);
+
+    assertThat(limitsOf("--limits", "aws", "--limit", "ListTables=2.5"))
+        .isEqualTo(Limits.AWS.with(Operation.LIST_TABLES, 2.5));
+    assertThat(
+            limitsOf(
+                "--limit", "UpdateContinuousBackups=0",
+                "--limit", "ListTables=2.5",
+                "--limits", "aws"))
+        .isEqualTo(expected);
+    assertThat(limitsOf("--limit", "ListTables=5"))
+        .isEqualTo(Limits.NONE.with(Operation.LIST_TABLES, 5));
+    assertThat(limitsOf("--limits", "none")).isEqualTo(Limits.NONE);
+    assertThat(limitsOf()).as("the default").isEqualTo(Limits.NONE);
+
+    DynamoDbEmulatorMain.CommandLine commandLine =
+        DynamoDbEmulatorMain.parse(
+            new String[] {
+              "--port",
+              "0",
+              "--limits",
+              "aws",
+              "--limit",
+              "ListTables=2.5",
+              "--limit",
+              "UpdateContinuousBackups=0"
+            });
+    try (DynamoDbEmulator started = DynamoDbEmulatorMain.start(commandLine)) {
+      assertThat(started.faults().limits()).isEqualTo(expected);
+    }
+    assertThat(DynamoDbEmulatorMain.USAGE).contains("--limits PRESET", "--limit OPERATION=RATE");
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--limits | fast            | --limits is aws or none, was fast",
+        "--limits | AWS             | --limits is aws or none, was AWS",
+        "--limit  | ListTables      | --limit is OPERATION=RATE, for example ListTables=5, was"
+            + " ListTables",
+        "--limit  | Scan=5          | --limit: unknown operation Scan; one of [CreateTable,",
+        "--limit  | ListTables=fast | --limit ListTables: the rate must be a number of requests"
+            + " per second, was fast",
+        "--limit  | ListTables=-1   | --limit ListTables: the rate must be 0 (no limit) or a"
+            + " positive number of requests per second, was -1.0",
+        "--limit  | ListTables=NaN  | --limit ListTables: the rate must be 0 (no limit)"
+      })
+  void theCommandLineRefusesWrongLimitsWithAClearMessage(
+      String option, String value, String message) {
+    assertThatThrownBy(() -> DynamoDbEmulatorMain.parse(new String[] {option, value}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message)
+        .hasMessageContaining("Usage: DynamoDbEmulatorMain");
+  }
+
+  @Test
+  void theCommandLineRefusesALimitsOptionWithoutAValue() {
+    assertThatThrownBy(() -> DynamoDbEmulatorMain.parse(new String[] {"--limits"}))
+        .hasMessageStartingWith("--limits needs a value");
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   /**
@@ -314,5 +435,29 @@ class LimitsTest {
                         .throttlingBackoffStrategy(BackoffStrategy.retryImmediately())
                         .build()))
         .build();
+  }
+
+  private static Limits limitsOf(String... args) throws Exception {
+    return DynamoDbEmulatorMain.parse(args).settings().limits();
+  }
+
+  private JsonNode admin(String method, String resource, String body) throws Exception {
+    HttpResponse<String> response = adminRaw(method, resource, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  private HttpResponse<String> adminRaw(String method, String resource, String body)
+      throws Exception {
+    URI uri = emulator.endpoint().resolve("/_emulator/" + resource);
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 }
