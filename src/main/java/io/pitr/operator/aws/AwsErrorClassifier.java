@@ -65,29 +65,59 @@ public final class AwsErrorClassifier {
 
   /** Classifies a failure of {@code operation} on {@code table}. */
   public static AwsCallFailed classify(String operation, TableRef table, SdkException failure) {
+    return classify(
+        operation,
+        "table " + table.tableName(),
+        "table " + table,
+        "Table "
+            + table.tableName()
+            + " was not found in "
+            + table.region()
+            + (table.accountId().isEmpty() ? "" : " of account " + table.accountId())
+            + ".",
+        failure);
+  }
+
+  /**
+   * Classifies a failure of {@code operation} on the tables of an account's region as a whole
+   * (ListTables), which names no table.
+   *
+   * @param accountId the account; empty for the operator's own when it is not configured
+   */
+  public static AwsCallFailed classifyListing(
+      String operation, String accountId, String region, SdkException failure) {
+    String tables =
+        "the tables of " + region + (accountId.isEmpty() ? "" : " of account " + accountId);
+    return classify(
+        operation,
+        tables,
+        tables,
+        "DynamoDB found no " + tables + " for " + operation + ".",
+        failure);
+  }
+
+  /**
+   * @param target what the call was about, for messages ("table orders")
+   * @param assumeTarget the same, with where it is, for a role session that could not be opened
+   * @param notFound the message when DynamoDB answers that the resource does not exist
+   */
+  private static AwsCallFailed classify(
+      String operation, String target, String assumeTarget, String notFound, SdkException failure) {
     StsException sts = stsFailure(failure);
     if (sts != null) {
-      return classifyAssumeRole(operation, table, sts, failure);
+      return classifyAssumeRole(assumeTarget, sts, failure);
     }
     if (failure instanceof AwsServiceException service && service.awsErrorDetails() != null) {
       String code = service.awsErrorDetails().errorCode();
       String awsMessage = service.awsErrorDetails().errorMessage();
       String detail = code + (awsMessage == null ? "" : ": " + sanitize(awsMessage));
       if ("TableNotFoundException".equals(code) || "ResourceNotFoundException".equals(code)) {
-        return failed(
-            ConditionReason.TableNotFound,
-            "Table "
-                + table.tableName()
-                + " was not found in "
-                + table.region()
-                + (table.accountId().isEmpty() ? "" : " of account " + table.accountId())
-                + ".",
-            failure);
+        return failed(ConditionReason.TableNotFound, notFound, failure);
       }
       if ("ContinuousBackupsUnavailableException".equals(code)) {
         return failed(
             ConditionReason.BackupsNotYetAvailable,
-            "DynamoDB is still enabling continuous backups for table " + table.tableName() + ".",
+            "DynamoDB is still enabling continuous backups for " + target + ".",
             failure);
       }
       if (THROTTLING_CODES.contains(code) || service.statusCode() == 429) {
@@ -99,17 +129,13 @@ public final class AwsErrorClassifier {
       if (CREDENTIAL_CODES.contains(code)) {
         return failed(
             ConditionReason.CredentialsUnavailable,
-            operation
-                + " on table "
-                + table.tableName()
-                + " was refused for its credentials: "
-                + detail,
+            operation + " on " + target + " was refused for its credentials: " + detail,
             failure);
       }
       if (ACCESS_CODES.contains(code) || service.statusCode() == 403) {
         return failed(
             ConditionReason.AccessDenied,
-            operation + " on table " + table.tableName() + " was refused: " + detail,
+            operation + " on " + target + " was refused: " + detail,
             failure);
       }
       if (service.statusCode() >= 500) {
@@ -151,12 +177,12 @@ public final class AwsErrorClassifier {
    * for a missing DynamoDB permission.
    */
   private static AwsCallFailed classifyAssumeRole(
-      String operation, TableRef table, StsException sts, SdkException failure) {
+      String target, StsException sts, SdkException failure) {
     String code = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorCode();
     String awsMessage = sts.awsErrorDetails() == null ? null : sts.awsErrorDetails().errorMessage();
     String detail = code + (awsMessage == null ? "" : ": " + sanitize(awsMessage));
     // Short, so that STS's own words (which name the role) fit in a condition's message.
-    String context = "Could not assume the binding's role for table " + table;
+    String context = "Could not assume the binding's role for " + target;
     if (THROTTLING_CODES.contains(code) || sts.statusCode() == 429) {
       return failed(
           ConditionReason.Throttled, context + ": STS throttled (" + code + ").", failure);

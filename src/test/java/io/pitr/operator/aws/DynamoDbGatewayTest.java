@@ -30,6 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** The SDK adapter against the emulator: mapping, one call per operation, classified failures. */
 class DynamoDbGatewayTest {
@@ -239,6 +240,125 @@ class DynamoDbGatewayTest {
           .as("and so has another account in the same region")
           .isEmpty();
     }
+  }
+
+  @Test
+  void listTablesReadsOnePageOfAHundredAndSaysWhereTheNextStarts() throws Exception {
+    Scope ireland = new Scope(ACCOUNT, "eu-west-1");
+    for (int i = 0; i < 150; i++) {
+      emulator.createTable(ireland, "table-%03d".formatted(i));
+    }
+
+    TableListingGateway.TablePage first =
+        gateway.listTables(OWN, "eu-west-1", Optional.empty(), "discovery");
+    TableListingGateway.TablePage second =
+        gateway.listTables(OWN, "eu-west-1", first.lastEvaluatedTableName(), "discovery");
+
+    assertThat(first.tableNames()).hasSize(100).startsWith("orders", "table-000");
+    assertThat(first.lastEvaluatedTableName()).contains("table-098");
+    assertThat(second.tableNames()).hasSize(51).startsWith("table-099").endsWith("table-149");
+    assertThat(second.lastEvaluatedTableName()).isEmpty();
+    assertThat(emulator.observations().calls(Operation.LIST_TABLES)).isEqualTo(2);
+  }
+
+  @Test
+  void listTagsReadsATablesTagsByTheArnOfTheOperatorsAccount() throws Exception {
+    try (DynamoDbClient client = client()) {
+      client.tagResource(
+          r ->
+              r.resourceArn("arn:aws:dynamodb:eu-west-1:123456789012:table/orders")
+                  .tags(
+                      software.amazon.awssdk.services.dynamodb.model.Tag.builder()
+                          .key("env")
+                          .value("prod")
+                          .build()));
+    }
+
+    TableListingGateway.TagPage tags = gateway.listTags(ORDERS, Optional.empty(), OWN, "discovery");
+
+    assertThat(tags.tags()).isEqualTo(Map.of("env", "prod"));
+    assertThat(tags.nextToken()).isEmpty();
+    assertThat(emulator.observations().requests())
+        .filteredOn(r -> r.operation().equals("ListTagsOfResource"))
+        .extracting(Observations.RequestRecord::table)
+        .containsExactly("arn:aws:dynamodb:eu-west-1:123456789012:table/orders");
+  }
+
+  @Test
+  void listTagsOfAMissingTableIsTableNotFound() {
+    assertThatThrownBy(
+            () ->
+                gateway.listTags(
+                    new TableRef("eu-west-1", "missing"), Optional.empty(), OWN, "discovery"))
+        .isInstanceOfSatisfying(
+            AwsCallFailed.class,
+            failure -> assertThat(failure.reason()).isEqualTo(ConditionReason.TableNotFound));
+  }
+
+  @Test
+  void withoutTheAccountNoArnCanBeBuiltSoListTagsMakesNoCallAndSaysWhy() throws Exception {
+    try (DynamoDbGateway anonymous = gateway(emulator.endpoint(), Optional.empty(), 8)) {
+      assertThatThrownBy(() -> anonymous.listTags(ORDERS, Optional.empty(), OWN, "discovery"))
+          .isInstanceOfSatisfying(
+              AwsCallFailed.class,
+              failure -> assertThat(failure.reason()).isEqualTo(ConditionReason.AccountUnknown));
+    }
+    assertThat(emulator.observations().calls(Operation.LIST_TAGS_OF_RESOURCE)).isZero();
+  }
+
+  @Test
+  void aRefusedListTablesNamesTheRegionsTablesNotATable() {
+    emulator
+        .faults()
+        .failNext(Operation.LIST_TABLES, 1, AwsErrorType.ACCESS_DENIED, "not authorized");
+
+    assertThatThrownBy(
+            () ->
+                gateway.listTables(
+                    new AwsAccess("222222222222", Optional.empty()),
+                    "eu-west-1",
+                    Optional.empty(),
+                    "discovery"))
+        .isInstanceOfSatisfying(
+            AwsCallFailed.class,
+            failure -> {
+              assertThat(failure.reason()).isEqualTo(ConditionReason.AccessDenied);
+              assertThat(failure.getMessage())
+                  .isEqualTo(
+                      "ListTables on the tables of eu-west-1 of account 222222222222 was refused:"
+                          + " AccessDeniedException: not authorized");
+            });
+  }
+
+  @Test
+  void listingHasBudgetsOfItsOwnPerOperationAccountAndRegion() {
+    var listTables = TableListingGateway.ListingOperation.ListTables;
+    var listTags = TableListingGateway.ListingOperation.ListTagsOfResource;
+    assertThat(gateway.reserve(listTables, "", "eu-west-1", "a")).isEmpty();
+    assertThat(gateway.reserve(listTables, "", "eu-west-1", "b"))
+        .as("2 per second by default: the next slot is half a second on")
+        .hasValueSatisfying(
+            wait -> assertThat(wait).isPositive().isLessThanOrEqualTo(Duration.ofMillis(500)));
+    assertThat(gateway.reserve(listTags, "", "eu-west-1", "b")).as("tags have their own").isEmpty();
+    assertThat(
+            gateway.reserve(
+                ContinuousBackupsGateway.Operation.DescribeContinuousBackups, ORDERS, "b"))
+        .as("and so have Describes")
+        .isEmpty();
+    assertThat(gateway.reserve(listTables, "222222222222", "eu-west-1", "b"))
+        .as("another account in the same region")
+        .isEmpty();
+  }
+
+  private DynamoDbClient client() {
+    return DynamoDbClient.builder()
+        .endpointOverride(emulator.endpoint())
+        .region(software.amazon.awssdk.regions.Region.EU_WEST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")))
+        .httpClientBuilder(
+            software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
+        .build();
   }
 
   @Test
