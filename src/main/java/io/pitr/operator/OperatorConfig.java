@@ -16,6 +16,9 @@ public interface OperatorConfig {
   /** Drift detection. */
   Drift drift();
 
+  /** Finding the tables policy sets select from. */
+  Discovery discovery();
+
   /** Waiting and retrying. */
   Retry retry();
 
@@ -105,8 +108,26 @@ public interface OperatorConfig {
     double updatesPerSecond();
 
     /**
-     * This operator's share (above 0, at most 1) of both budgets, when several operators (shards)
-     * manage tables of one account: 0.5 each for two.
+     * ListTables calls per second per region, for policy sets' table discovery. DynamoDB documents
+     * no rate for it. A round needs one call per 100 tables, so 2 lists 10,000 tables in under a
+     * minute, far ahead of the 8 tag reads per second their tags take, while leaving most of
+     * whatever the account is allowed to the other tools that list its tables (consoles, Terraform,
+     * inventories): a fifth of the 10 per second DynamoDB documents for its other control-plane
+     * reads.
+     */
+    @WithDefault("2")
+    double listTablesPerSecond();
+
+    /**
+     * ListTagsOfResource calls per second per region, for policy sets that select tables by tag:
+     * 20% under the 10 per second DynamoDB documents for the account, which other tools share.
+     */
+    @WithDefault("8")
+    double listTagsPerSecond();
+
+    /**
+     * This operator's share (above 0, at most 1) of all its budgets, when several operators
+     * (shards) manage tables of one account: 0.5 each for two.
      */
     @WithDefault("1")
     double budgetShare();
@@ -117,6 +138,28 @@ public interface OperatorConfig {
      */
     @WithDefault("10")
     int maxCallsInFlight();
+  }
+
+  /** Finding the tables of an account's region, and their tags, for policy sets. */
+  interface Discovery {
+    /**
+     * How long after one ListTables round ends the next starts, so new tables are found within
+     * about this. Half the drift interval, so that a new table goes unprotected no longer than
+     * drift on an existing one may go unnoticed; and cheap: at 10,000 tables a round is 100 calls,
+     * one every 3 s on average.
+     */
+    @WithDefault("5m")
+    Duration interval();
+
+    /**
+     * How often the tags of a table a set selects by tag are read again, so a tag change is seen
+     * within about this. Tags rarely change, and every re-read spends the account's
+     * ListTagsOfResource rate: at 10,000 tables an hour is 2.8 reads per second, a third of the
+     * budget. Stretched when the tables outgrow the budget: the re-reads plan on 80% of it, leaving
+     * the rest for new tables.
+     */
+    @WithDefault("1h")
+    Duration tagRefreshInterval();
   }
 
   /** Drift detection. */

@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
+import io.pitr.operator.discovery.BackgroundTableDiscovery;
+import io.pitr.operator.discovery.DiscoverySettings;
 import io.pitr.operator.pitr.DriftSchedule;
 import io.pitr.operator.pitr.ReconcilerSettings;
 import io.pitr.operator.sets.ContinuousBackupsPolicySetReconciler;
@@ -57,8 +59,37 @@ public class OperatorProducers {
             aws.callTimeout(),
             aws.describesPerSecond() * budgetShare(config),
             aws.updatesPerSecond() * budgetShare(config),
-            aws.maxCallsInFlight()),
+            aws.maxCallsInFlight(),
+            aws.listTablesPerSecond() * budgetShare(config),
+            aws.listTagsPerSecond() * budgetShare(config)),
         metrics);
+  }
+
+  /**
+   * Also the {@link io.pitr.operator.discovery.TableDiscovery} policy sets select tables through:
+   * found in the background within the listing budgets, for the scopes sets watch (nothing is
+   * listed, and no thread started, until one does).
+   */
+  @Produces
+  @Singleton
+  BackgroundTableDiscovery tableDiscovery(
+      OperatorConfig config, DynamoDbGateway gateway, Clock clock, MeterRegistry metrics) {
+    OperatorConfig.Retry retry = config.retry();
+    return new BackgroundTableDiscovery(
+        gateway,
+        new DiscoverySettings(
+            config.discovery().interval(),
+            config.discovery().tagRefreshInterval(),
+            config.aws().listTagsPerSecond() * budgetShare(config),
+            retry.initialBackoff(),
+            retry.maxBackoff(),
+            retry.stalled()),
+        clock,
+        metrics);
+  }
+
+  void closeTableDiscovery(@Disposes BackgroundTableDiscovery discovery) {
+    discovery.close();
   }
 
   /**
