@@ -448,8 +448,26 @@ public class ContinuousBackupsPolicySetReconciler
     if (status.equals(set.getStatus())) {
       return UpdateControl.<ContinuousBackupsPolicySet>noUpdate().rescheduleAfter(next);
     }
+    Optional<Condition> before = readyOf(set.getStatus());
+    Condition after = readyOf(status).orElseThrow();
+    if (before.map(Condition::getReason).filter(after.getReason()::equals).isEmpty()) {
+      LOG.infof(
+          "%s/%s: %s: %s",
+          set.getMetadata().getNamespace(),
+          set.getMetadata().getName(),
+          after.getReason(),
+          after.getMessage());
+    }
     set.setStatus(status);
     return UpdateControl.patchStatus(set).rescheduleAfter(next);
+  }
+
+  private static Optional<Condition> readyOf(ContinuousBackupsPolicySetStatus status) {
+    return status == null || status.getConditions() == null
+        ? Optional.empty()
+        : status.getConditions().stream()
+            .filter(c -> PolicyStatusBuilder.READY.equals(c.getType()))
+            .findFirst();
   }
 
   /** Whether the policy's condition is True for its current spec. */

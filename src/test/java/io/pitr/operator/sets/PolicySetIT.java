@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
@@ -156,16 +158,16 @@ class PolicySetIT {
             tuple("SelectedByOlderSet", "ContinuousBackupsPolicySet policy-sets/billing-first"));
 
     client
-        .resource(older)
-        .edit(
-            s -> {
-              s.getSpec()
-                  .getTemplate()
-                  .getPointInTimeRecoverySpecification()
-                  .setRecoveryPeriodInDays(14);
-              s.getSpec().getTemplate().setAcknowledgeRestorePointLoss("CHG-9: 14 days is enough");
-              return s;
-            });
+        .resources(ContinuousBackupsPolicySet.class)
+        .inNamespace(NAMESPACE)
+        .withName(older.getMetadata().getName())
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            """
+            {"spec": {"template": {
+              "pointInTimeRecoverySpecification": {"recoveryPeriodInDays": 14},
+              "acknowledgeRestorePointLoss": "CHG-9: 14 days is enough"}}}
+            """);
     awaitSet(NAMESPACE, "billing-first", s -> ready(s) && s.getObservedGeneration() == 2);
     ContinuousBackupsPolicy policy =
         policies.get(NAMESPACE, GeneratedPolicies.name("billing-first", "billing"));

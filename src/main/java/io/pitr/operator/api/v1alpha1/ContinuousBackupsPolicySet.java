@@ -19,8 +19,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames({"cbps", "pitrpolicyset"})
 @ValidationRule(
     value = "self.metadata.name.size() <= 63",
-    message = "a set's name has at most 63 characters: its generated policies carry it in a label",
-    fieldPath = ".metadata.name",
+    message =
+        "metadata.name: a set's name has at most 63 characters, as its generated policies carry it"
+            + " in a label",
     reason = "FieldValueInvalid")
 @AdditionalPrinterColumn(
     name = "Region",

@@ -1,9 +1,11 @@
 package io.pitr.operator.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pitr.operator.testing.CustomResourceDefinitions;
@@ -62,7 +64,6 @@ class ContinuousBackupsPolicySetAdmissionIT {
     "pattern-bad-characters.yaml, spec.tableSelector.names[0], should match",
     "period-36.yaml, spec.template.pointInTimeRecoverySpecification.recoveryPeriodInDays, "
         + "should be less than or equal to 35",
-    "name-too-long.yaml, metadata.name, at most 63 characters",
     "disable-on-delete-unacknowledged.yaml, spec.template.acknowledgeRestorePointLoss, "
         + "deletionPolicy Disable turns point-in-time recovery off when a generated policy",
     "tag-key-too-long.yaml, spec.tableSelector.matchTags, a tag key has 1 to 128 characters",
@@ -72,6 +73,21 @@ class ContinuousBackupsPolicySetAdmissionIT {
 
     Rejections.assertRejected(
         () -> client.resource(invalid).inNamespace(NAMESPACE).create(), field, reason);
+  }
+
+  @Test
+  void aSetsNameFitsALabel() {
+    GenericKubernetesResource invalid = Fixtures.loadRaw("sets/invalid/name-too-long.yaml");
+
+    // A rule on the object itself names no field; its message does.
+    assertThatThrownBy(() -> client.resource(invalid).inNamespace(NAMESPACE).create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            rejection -> {
+              assertThat(rejection.getCode()).isEqualTo(422);
+              assertThat(rejection.getMessage())
+                  .contains("metadata.name: a set's name has at most 63 characters");
+            });
   }
 
   @Test
