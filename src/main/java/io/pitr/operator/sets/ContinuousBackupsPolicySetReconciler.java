@@ -382,8 +382,8 @@ public class ContinuousBackupsPolicySetReconciler
           set,
           ConditionReason.TablesSelected,
           "Selected "
-              + rollout.created().size()
-              + " tables and generated their policies: "
+              + tables(rollout.created())
+              + " and generated a policy for each: "
               + names(rollout.created()));
     }
     if (!rollout.released().isEmpty()) {
@@ -391,8 +391,8 @@ public class ContinuousBackupsPolicySetReconciler
           set,
           ConditionReason.TablesReleased,
           "No longer selects "
-              + rollout.released().size()
-              + " tables; deleted their policies (each goes by the template's deletionPolicy): "
+              + tables(rollout.released())
+              + "; deleted the policy of each, which goes by the template's deletionPolicy: "
               + names(rollout.released()));
     }
   }
@@ -517,6 +517,10 @@ public class ContinuousBackupsPolicySetReconciler
     sets.list()
         .filter(set -> region.isEmpty() || regionOf(set).filter(region::equals).isPresent())
         .forEach(set -> wakeups.propagateEvent(ResourceID.fromResource(set)));
+  }
+
+  private static String tables(List<String> names) {
+    return names.size() == 1 ? "1 table" : names.size() + " tables";
   }
 
   private static String names(List<String> names) {

@@ -13,6 +13,7 @@ import io.pitr.emulator.EmulatorSettings;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.AssumeRole;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBindingSpec;
 import io.pitr.operator.api.v1alpha1.NamespaceSelection;
@@ -47,6 +48,24 @@ public final class LocalRun {
   private static final Path WORK = Path.of("target", "local-run");
   private static final List<String> DEMO_TABLES =
       List.of("orders", "payments", "scratch.events-v2", "audit-log");
+
+  /**
+   * Each table's env tag, for the policy set of deploy/examples/sets: sessions and carts are
+   * selected, carts-scratch excluded by name, reports not tagged prod, and orders and payments
+   * tagged prod but managed by their own examples.
+   */
+  private static final Map<String, String> ENV_TAGS =
+      Map.of(
+          "orders", "prod",
+          "payments", "prod",
+          "scratch.events-v2", "dev",
+          "audit-log", "compliance",
+          "sessions", "prod",
+          "carts", "prod",
+          "carts-scratch", "prod",
+          "reports", "dev");
+
+  private static final Path SET_EXAMPLES = Path.of("deploy", "examples", "sets");
 
   /** The operator's own account in the emulator: the one the example's analytics binding names. */
   private static final String OWN_ACCOUNT = "111111111111";
@@ -91,7 +110,7 @@ public final class LocalRun {
               EmulatorSettings.builder().port(freePort(8000)).accountId(OWN_ACCOUNT).build());
       running.add(0, emulator);
       Scope scope = new Scope(OWN_ACCOUNT, REGION);
-      DEMO_TABLES.forEach(table -> emulator.createTable(scope, table));
+      ENV_TAGS.forEach((table, tag) -> emulator.createTable(scope, table, Map.of("env", tag)));
       if (tenancy) {
         seedTenancyExample(emulator);
       }
@@ -101,7 +120,9 @@ public final class LocalRun {
       operatorEnv.put("PITR_AWS_ACCOUNT_ID", OWN_ACCOUNT);
       operatorEnv.put("AWS_ACCESS_KEY_ID", "local");
       operatorEnv.put("AWS_SECRET_ACCESS_KEY", "local");
-      say("DynamoDB emulator on %s with tables %s in %s", emulator.endpoint(), DEMO_TABLES, REGION);
+      say(
+          "DynamoDB emulator on %s with tables %s in %s",
+          emulator.endpoint(), new java.util.TreeMap<>(ENV_TAGS).keySet(), REGION);
     }
 
     try (KubernetesClient client =
@@ -114,7 +135,11 @@ public final class LocalRun {
         ContinuousBackupsPolicy policy = Fixtures.load(example, ContinuousBackupsPolicy.class);
         client.resource(policy).inNamespace(NAMESPACE).forceConflicts().serverSideApply();
       }
-      say("Installed the CRD and applied deploy/examples/ in namespace %s", NAMESPACE);
+      for (Path example : Fixtures.yamlFilesIn(SET_EXAMPLES)) {
+        ContinuousBackupsPolicySet set = Fixtures.load(example, ContinuousBackupsPolicySet.class);
+        client.resource(set).inNamespace(NAMESPACE).forceConflicts().serverSideApply();
+      }
+      say("Installed the CRDs and applied deploy/examples/ in namespace %s", NAMESPACE);
       CustomResourceDefinitions.installDynamoDbAccountBinding(client);
       if (tenancy) {
         prepareTenancyExample(client);
@@ -145,8 +170,24 @@ public final class LocalRun {
                   --endpoint-url %s --region %s --table-name orders \\
                   --point-in-time-recovery-specification PointInTimeRecoveryEnabled=false
               (the local run checks every 30 s: PITR_DRIFT_INTERVAL=30s)
+
+              Policy sets: prod-tables manages every table tagged env=prod but *-scratch and those
+              with a policy of their own; a table created later joins within 10 s:
+                kubectl get cbps -n %s; kubectl get cbp -n %s -l dynamodb.pitr.io/policy-set
+                AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws dynamodb create-table \
+                  --endpoint-url %s --region %s --table-name invoices \
+                  --attribute-definitions AttributeName=id,AttributeType=S \
+                  --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST \
+                  --tags Key=env,Value=prod
+              (tags are read again every 20 s: PITR_DISCOVERY_TAG_REFRESH_INTERVAL=20s)
               """
-                .formatted(operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"), REGION),
+                .formatted(
+                    operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"),
+                    REGION,
+                    NAMESPACE,
+                    NAMESPACE,
+                    operatorEnv.get("PITR_AWS_ENDPOINT_OVERRIDE"),
+                    REGION),
         tenancy && !realAws
             ? """
               Tenancy: as the administrator, apply the example bindings; as the tenant, a policy:
@@ -274,6 +315,9 @@ public final class LocalRun {
     ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString()).inheritIO();
     builder.environment().putAll(env);
     builder.environment().putIfAbsent("PITR_DRIFT_INTERVAL", "30s");
+    // New tables and tag changes show within seconds, so that policy sets can be watched.
+    builder.environment().putIfAbsent("PITR_DISCOVERY_INTERVAL", "10s");
+    builder.environment().putIfAbsent("PITR_DISCOVERY_TAG_REFRESH_INTERVAL", "20s");
     builder.environment().putIfAbsent("QUARKUS_HTTP_PORT", Integer.toString(freePort(8080)));
     // Leader election is always on in the packaged operator; outside a pod, name the Lease's
     // namespace.

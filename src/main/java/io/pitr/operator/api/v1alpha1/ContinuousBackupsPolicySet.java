@@ -44,11 +44,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.excluded",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
-    name = "Last Discovery",
-    jsonPath = ".status.lastDiscoveryTime",
-    type = AdditionalPrinterColumn.Type.DATE,
-    priority = 1)
-@AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)

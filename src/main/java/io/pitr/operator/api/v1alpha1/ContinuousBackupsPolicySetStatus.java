@@ -44,8 +44,9 @@ public class ContinuousBackupsPolicySetStatus {
   private List<ExcludedTable> excludedTables;
 
   @JsonPropertyDescription(
-      "When the operator last finished listing the region's tables (RFC 3339); tables created"
-          + " since are found by the next listing, within the operator's discovery interval.")
+      "When the listing of the region's tables this status is based on finished (RFC 3339). The"
+          + " operator lists them at its discovery interval, finding tables created since, but"
+          + " writes status only when something changes, so this may be older than the interval.")
   private String lastDiscoveryTime;
 
   @JsonPropertyDescription(

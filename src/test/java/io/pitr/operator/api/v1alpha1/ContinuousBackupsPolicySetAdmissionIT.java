@@ -12,6 +12,7 @@ import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.RealKubeApiServer;
 import io.pitr.operator.testing.Rejections;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,6 +54,16 @@ class ContinuousBackupsPolicySetAdmissionIT {
           .isEqualTo(-1L);
     } finally {
       client.resource(stored).delete();
+    }
+  }
+
+  @Test
+  void acceptsTheDeployedExamples() {
+    for (Path example : Fixtures.yamlFilesIn(Path.of("deploy", "examples", "sets"))) {
+      ContinuousBackupsPolicySet set = Fixtures.load(example, ContinuousBackupsPolicySet.class);
+      ContinuousBackupsPolicySet stored = client.resource(set).inNamespace(NAMESPACE).create();
+      client.resource(stored).delete();
+      assertThat(stored.getMetadata().getUid()).as(example.toString()).isNotBlank();
     }
   }
 
