@@ -544,12 +544,17 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
     setLinks.readPoliciesFrom(key -> policies.byIndex(TABLE_INDEX, key));
     if (!tenancySettings.enabled()) {
       tenancy = Tenancy.off(gateway::ownAccount);
+      setLinks.decideTenancyWith(tenancy);
       return List.of(successors);
     }
     TenancyEventSources sources =
         TenancyEventSources.create(
-            context, changed -> withCoClaimants(policies, changed), gateway::ownAccount);
+            context,
+            changed -> withCoClaimants(policies, changed),
+            setLinks::tenancyChanged,
+            gateway::ownAccount);
     tenancy = sources.tenancy();
+    setLinks.decideTenancyWith(tenancy);
     List<EventSource<?, ContinuousBackupsPolicy>> all = new java.util.ArrayList<>();
     all.add(successors);
     all.addAll(sources.sources());

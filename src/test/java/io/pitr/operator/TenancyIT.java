@@ -11,8 +11,11 @@ import io.pitr.emulator.Observations.RequestRecord;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySetStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.api.v1alpha1.DynamoDbAccountBinding;
+import io.pitr.operator.sets.GeneratedPolicies;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.OperatorUnderTest;
@@ -128,6 +131,62 @@ class TenancyIT {
               assertThat(update.accountId()).isEqualTo(PAYMENTS_ACCOUNT);
               assertThat(update.roleArn()).isEqualTo(ROLE);
             });
+  }
+
+  @Test
+  void aPolicySetListsItsBindingsAccountThroughTheRoleAndKeepsToItsPatterns() {
+    Scope payments = new Scope(PAYMENTS_ACCOUNT, REGION);
+    under.emulator().createTable(payments, "payments-cards");
+    under.emulator().createTable(payments, "invoices");
+    ContinuousBackupsPolicySet set =
+        Fixtures.load("sets/prod-tables.yaml", ContinuousBackupsPolicySet.class);
+    set.getMetadata().setNamespace(PAYMENTS);
+    set.getMetadata().setName("payments-tables");
+    set.getMetadata().setUid(null);
+    set.getMetadata().setCreationTimestamp(null);
+    set.getMetadata().setGeneration(null);
+    set.getSpec().setRegion(REGION);
+    set.getSpec().getTableSelector().setMatchTags(null);
+    set.getSpec().getTableSelector().setNames(List.of("payments-*", "invoices"));
+    ContinuousBackupsPolicySet created = client.resource(set).create();
+    try {
+      ContinuousBackupsPolicySetStatus status =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> client.resource(created).get().getStatus(),
+                  s -> s.getSelected() != null && s.getSelected() == 1 && s.getReady() == 1);
+
+      assertThat(status.getExcludedTables())
+          .singleElement()
+          .satisfies(
+              excluded -> {
+                assertThat(excluded.getTableName()).isEqualTo("invoices");
+                assertThat(excluded.getReason()).isEqualTo("NotPermitted");
+                assertThat(excluded.getMessage()).contains("does not allow table invoices");
+              });
+      ContinuousBackupsPolicy generated =
+          policies.get(PAYMENTS, GeneratedPolicies.name("payments-tables", "payments-cards"));
+      assertThat(generated.getStatus().getAccountId()).isEqualTo(PAYMENTS_ACCOUNT);
+      assertThat(requests(r -> r.operation().equals("ListTables")))
+          .as("listed in the binding's account, with the role")
+          .isNotEmpty()
+          .allSatisfy(
+              list -> {
+                assertThat(list.accountId()).isEqualTo(PAYMENTS_ACCOUNT);
+                assertThat(list.roleArn()).isEqualTo(ROLE);
+              });
+      assertThat(assumeRoles("payments.payments-tables"))
+          .as("the set's own session, tagged with its name")
+          .isNotEmpty()
+          .allSatisfy(
+              assumed ->
+                  assertThat(assumed.assumeRole().sessionTags())
+                      .containsEntry("pitr-policy", "payments-tables"));
+      assertThat(tableCalls("invoices")).as("a table the binding does not allow").isEmpty();
+    } finally {
+      client.resource(created).delete();
+    }
   }
 
   @Test

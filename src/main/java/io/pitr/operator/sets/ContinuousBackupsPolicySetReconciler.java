@@ -24,11 +24,10 @@ import io.pitr.operator.api.v1alpha1.ExcludedTable;
 import io.pitr.operator.discovery.DiscoveryScope;
 import io.pitr.operator.discovery.TableDiscovery;
 import io.pitr.operator.discovery.TableInventory;
-import io.pitr.operator.pitr.AwsAccess;
 import io.pitr.operator.pitr.ConditionReason;
 import io.pitr.operator.status.Conditions;
 import io.pitr.operator.status.PolicyStatusBuilder;
-import io.pitr.operator.tenancy.TenancySettings;
+import io.pitr.operator.tenancy.Tenancy;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +67,6 @@ public class ContinuousBackupsPolicySetReconciler
   private final TableDiscovery discovery;
   private final PolicySetLinks links;
   private final PolicySetSettings settings;
-  private final TenancySettings tenancySettings;
   private final PolicyEvents events;
   private final Clock clock;
   private final Bucket writes;
@@ -88,13 +86,11 @@ public class ContinuousBackupsPolicySetReconciler
       TableDiscovery discovery,
       PolicySetLinks links,
       PolicySetSettings settings,
-      TenancySettings tenancySettings,
       PolicyEvents events,
       Clock clock) {
     this.discovery = discovery;
     this.links = links;
     this.settings = settings;
-    this.tenancySettings = tenancySettings;
     this.events = events;
     this.clock = clock;
     long perSecond = Math.max(1, Math.round(settings.writesPerSecond()));
@@ -160,18 +156,32 @@ public class ContinuousBackupsPolicySetReconciler
               now),
           settings.resync());
     }
-    if (tenancySettings.enabled()) {
+    Optional<Tenancy> tenancy = links.tenancy();
+    if (tenancy.isEmpty()) {
+      // The policy controller sets tenancy up as it starts; come back once it has.
+      return UpdateControl.<ContinuousBackupsPolicySet>noUpdate()
+          .rescheduleAfter(Duration.ofSeconds(1));
+    }
+    Optional<String> binding = Optional.ofNullable(set.getSpec().getAccountBinding());
+    Tenancy.Resolution scoped =
+        tenancy
+            .get()
+            .resolveScope(
+                set.getMetadata().getNamespace(),
+                set.getMetadata().getName(),
+                region.get(),
+                binding);
+    if (scoped instanceof Tenancy.Refused refused) {
+      // No table is listed: the set may not reach the account. Its policies stay as they are.
+      discovery.unwatch(uid);
       return report(
           set,
-          stalledStatus(
-              set,
-              ConditionReason.NotPermitted,
-              "Policy sets do not work with tenancy on (pitr.tenancy.enabled=true) yet: write one"
-                  + " ContinuousBackupsPolicy per table instead.",
-              now),
+          stalledStatus(set, refused.outcome().reason(), refused.outcome().message(), now),
           settings.resync());
     }
-    DiscoveryScope scope = new DiscoveryScope(AwsAccess.own(""), region.get());
+    Tenancy.Permitted permitted = (Tenancy.Permitted) scoped;
+    Optional<String> listedThrough = permitted.bindingName().or(() -> binding);
+    DiscoveryScope scope = new DiscoveryScope(permitted.access(), region.get());
     discovery.watch(
         uid,
         scope,
@@ -193,7 +203,7 @@ public class ContinuousBackupsPolicySetReconciler
                 mine,
                 table -> links.handWritten(region.get(), table),
                 olderSets(set, region.get()),
-                table -> Optional.empty()));
+                table -> refusal(tenancy.get(), set, region.get(), listedThrough, table)));
 
     Rollout rollout = rollOut(set, plan, mine, context);
     if (rollout.changedSelection()) {
@@ -203,6 +213,31 @@ public class ContinuousBackupsPolicySetReconciler
         status(set, region.get(), inventory, plan, mine, rollout, now);
     Duration next = rollout.done() ? settings.resync() : rollout.retryAfter();
     return report(set, status, next);
+  }
+
+  /**
+   * Why tenancy does not let the set manage a table it lists, if it does not: each table is decided
+   * as its generated policy will be, through the binding the set lists through.
+   */
+  private static Optional<String> refusal(
+      Tenancy tenancy,
+      ContinuousBackupsPolicySet set,
+      String region,
+      Optional<String> binding,
+      String table) {
+    Tenancy.Resolution resolution =
+        tenancy.resolve(
+            new Tenancy.Claim(
+                set.getMetadata().getNamespace(),
+                GeneratedPolicies.name(set.getMetadata().getName(), table),
+                table,
+                region,
+                binding,
+                Optional.empty(),
+                Optional.empty()));
+    return resolution instanceof Tenancy.Refused refused
+        ? Optional.of(refused.outcome().message())
+        : Optional.empty();
   }
 
   /** What one reconciliation wrote, and whether it could write all the plan asks for. */

@@ -1,6 +1,7 @@
 package io.pitr.operator.sets;
 
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
+import io.pitr.operator.tenancy.Tenancy;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -17,6 +18,7 @@ public final class PolicySetLinks {
   private volatile Function<String, List<ContinuousBackupsPolicy>> policiesNaming =
       key -> List.of();
   private volatile Consumer<String> wakeSetsIn = region -> {};
+  private volatile Tenancy tenancy;
 
   /** The key of a table in the policy cache's index: region and table name. */
   public static String tableKey(String region, String tableName) {
@@ -28,7 +30,22 @@ public final class PolicySetLinks {
     this.policiesNaming = index;
   }
 
-  /** Plugged in by the set controller: wakes every set of a region. */
+  /** Plugged in by the policy controller, which reads the bindings: who may manage what. */
+  public void decideTenancyWith(Tenancy tenancy) {
+    this.tenancy = tenancy;
+  }
+
+  /** Who may manage what, once the policy controller has set it up. */
+  public Optional<Tenancy> tenancy() {
+    return Optional.ofNullable(tenancy);
+  }
+
+  /** Called by the policy controller when bindings or namespace labels change: wakes every set. */
+  public void tenancyChanged() {
+    wakeSetsIn.accept("");
+  }
+
+  /** Plugged in by the set controller: wakes every set of a region (every set for ""). */
   public void wakeSetsWith(Consumer<String> wake) {
     this.wakeSetsIn = wake;
   }

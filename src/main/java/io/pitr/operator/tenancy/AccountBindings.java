@@ -113,6 +113,49 @@ public final class AccountBindings implements Tenancy {
     return permitted(claim, first);
   }
 
+  /**
+   * A policy set lists tables through the binding it names, or else through the bindings that apply
+   * to its namespace and allow its region, whatever tables they allow, if they all reach one
+   * account the same way; each table it selects is then decided by {@link #resolve}.
+   */
+  @Override
+  public Resolution resolveScope(
+      String namespace, String name, String region, Optional<String> bindingName) {
+    Claim claim =
+        new Claim(namespace, name, null, region, bindingName, Optional.empty(), Optional.empty());
+    Map<String, String> labels = namespaceLabels.apply(namespace).orElse(Map.of());
+    if (bindingName.isPresent()) {
+      return named(claim, bindingName.get(), labels);
+    }
+    List<DynamoDbAccountBinding> fitting =
+        bindings.get().stream()
+            .filter(binding -> mismatch(binding, claim, labels).isEmpty())
+            .sorted(Comparator.comparing(binding -> binding.getMetadata().getName()))
+            .toList();
+    if (fitting.isEmpty()) {
+      return refused(
+          ConditionReason.NotPermitted,
+          "No DynamoDbAccountBinding lets namespace "
+              + namespace
+              + " manage tables in "
+              + region
+              + ": ask the cluster's administrators for one (kubectl get dynamodbaccountbindings).");
+    }
+    DynamoDbAccountBinding first = fitting.get(0);
+    if (fitting.stream().anyMatch(other -> !sameAccess(first, other))) {
+      return refused(
+          ConditionReason.AmbiguousAccountBinding,
+          "DynamoDbAccountBindings "
+              + fitting.stream().map(AccountBindings::describe).collect(Collectors.joining(", "))
+              + " all let namespace "
+              + namespace
+              + " manage tables in "
+              + region
+              + ": choose one with spec.accountBinding.");
+    }
+    return permitted(claim, first);
+  }
+
   private Resolution named(Claim claim, String name, Map<String, String> labels) {
     Optional<DynamoDbAccountBinding> binding =
         bindings.get().stream()
@@ -146,6 +189,10 @@ public final class AccountBindings implements Tenancy {
     if (!regions.contains(claim.region())) {
       return Optional.of(
           "does not allow region " + claim.region() + " (it allows " + regions + ")");
+    }
+    if (claim.tableName() == null) {
+      // A policy set's scope: its tables are decided one by one.
+      return Optional.empty();
     }
     List<String> tables = Objects.requireNonNullElse(spec.getTableNames(), List.of());
     if (tables.stream()

@@ -52,6 +52,23 @@ public interface Tenancy {
   Resolution resolve(Claim claim);
 
   /**
+   * Where a policy set in {@code namespace} lists the tables of {@code region}, before any table is
+   * known: the account and how to reach it (each table it selects is then decided by {@link
+   * #resolve}). This default is tenancy off's: the operator's own identity, unless the set names a
+   * binding.
+   *
+   * @param name the set's name (a role session is named and tagged after it)
+   * @param bindingName the binding the set names (spec.accountBinding), if any
+   */
+  default Resolution resolveScope(
+      String namespace, String name, String region, Optional<String> bindingName) {
+    if (bindingName.isPresent()) {
+      return bindingWithTenancyOff(bindingName.get());
+    }
+    return new Permitted(AwsAccess.own(""), Optional.empty());
+  }
+
+  /**
    * Tenancy off: the operator's own identity, in its own account (which tables are not told apart
    * by, since there is only one). A policy that names a binding is refused rather than pointed at
    * the operator's own account; so is one that was applied in another account while tenancy was on
@@ -62,15 +79,7 @@ public interface Tenancy {
   static Tenancy off(Function<String, Optional<String>> ownAccount) {
     return claim -> {
       if (claim.bindingName().isPresent()) {
-        return new Refused(
-            new NotReady(
-                ConditionReason.NotPermitted,
-                "spec.accountBinding names "
-                    + claim.bindingName().get()
-                    + ", but this operator runs with tenancy off (pitr.tenancy.enabled=false): it"
-                    + " acts only with its own AWS identity, in its own account. Remove"
-                    + " spec.accountBinding, or ask the cluster's administrators to turn tenancy"
-                    + " on."));
+        return bindingWithTenancyOff(claim.bindingName().get());
       }
       Optional<String> pinned = claim.pinnedAccount().filter(id -> !id.isEmpty());
       if (pinned.isPresent()) {
@@ -91,5 +100,18 @@ public interface Tenancy {
       }
       return new Permitted(AwsAccess.own(""), Optional.empty());
     };
+  }
+
+  /** Tenancy off refuses a policy or set that names a binding, rather than ignore it. */
+  private static Refused bindingWithTenancyOff(String bindingName) {
+    return new Refused(
+        new NotReady(
+            ConditionReason.NotPermitted,
+            "spec.accountBinding names "
+                + bindingName
+                + ", but this operator runs with tenancy off (pitr.tenancy.enabled=false): it"
+                + " acts only with its own AWS identity, in its own account. Remove"
+                + " spec.accountBinding, or ask the cluster's administrators to turn tenancy"
+                + " on."));
   }
 }

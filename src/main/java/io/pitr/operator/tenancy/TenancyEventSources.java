@@ -35,11 +35,14 @@ public record TenancyEventSources(
    * @param context the policy controller's
    * @param wake the policies to reconcile for these policies (they, and whoever else names their
    *     tables, since which policy manages a table may change with them)
+   * @param changed told of every change either informer maps (what else decides by tenancy: the
+   *     policy sets)
    * @param ownAccount the operator's own account in a region, when known
    */
   public static TenancyEventSources create(
       EventSourceContext<ContinuousBackupsPolicy> context,
       Function<Stream<ContinuousBackupsPolicy>, Set<ResourceID>> wake,
+      Runnable changed,
       Function<String, Optional<String>> ownAccount) {
     var policies = context.getPrimaryCache();
     var namespaces =
@@ -53,7 +56,10 @@ public record TenancyEventSources(
                         !Objects.equals(
                             now.getMetadata().getLabels(), before.getMetadata().getLabels()))
                 .withSecondaryToPrimaryMapper(
-                    namespace -> wake.apply(policies.list(namespace.getMetadata().getName())))
+                    namespace -> {
+                      changed.run();
+                      return wake.apply(policies.list(namespace.getMetadata().getName()));
+                    })
                 .withPrimaryToSecondaryMapper(
                     (ContinuousBackupsPolicy policy) ->
                         Set.of(new ResourceID(policy.getMetadata().getNamespace())))
@@ -69,8 +75,13 @@ public record TenancyEventSources(
                 // policy, so that none waits (the JOSDK maps only the binding's new state, which
                 // says nothing of the namespaces or tables it no longer covers).
                 .withSecondaryToPrimaryMapper(
-                    binding ->
-                        policies.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                    binding -> {
+                      changed.run();
+                      return policies
+                          .list()
+                          .map(ResourceID::fromResource)
+                          .collect(Collectors.toSet());
+                    })
                 .withPrimaryToSecondaryMapper(
                     (ContinuousBackupsPolicy policy) ->
                         Optional.ofNullable(policy.getStatus())

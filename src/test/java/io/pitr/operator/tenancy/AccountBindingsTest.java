@@ -71,6 +71,33 @@ class AccountBindingsTest {
   }
 
   @Test
+  void aPolicySetListsThroughItsNamespacesBindingAndEachTableIsDecidedByItsPatterns() {
+    Resolution scope =
+        tenancy.resolveScope("payments", "payments-tables", "eu-west-1", Optional.empty());
+
+    assertThat(scope).isInstanceOf(Permitted.class);
+    Permitted permitted = (Permitted) scope;
+    assertThat(permitted.bindingName()).contains("payments-prod");
+    assertThat(permitted.access().accountId()).isEqualTo("222222222222");
+    assertThat(permitted.access().role().orElseThrow().sessionTags())
+        .containsEntry(AccountBindings.POLICY_TAG, "payments-tables");
+    assertThat(tenancy.resolveScope("payments", "payments-tables", "us-east-1", Optional.empty()))
+        .as("a region no binding allows")
+        .isInstanceOfSatisfying(
+            Refused.class,
+            refused ->
+                assertThat(refused.outcome().reason()).isEqualTo(ConditionReason.NotPermitted));
+    assertThat(tenancy.resolveScope("web", "everything", "eu-west-1", Optional.empty()))
+        .as("a namespace no binding applies to")
+        .isInstanceOf(Refused.class);
+    assertThat(
+            Tenancy.off(region -> ownAccount)
+                .resolveScope("web", "everything", "eu-west-1", Optional.of("payments-prod")))
+        .as("tenancy off: no binding may be named")
+        .isInstanceOf(Refused.class);
+  }
+
+  @Test
   void aNamespaceSelectedByItsLabelsUsesTheOperatorsOwnIdentityWhenTheBindingHasNoRole() {
     ContinuousBackupsPolicy policy =
         example("analytics-events.yaml", ContinuousBackupsPolicy.class);
