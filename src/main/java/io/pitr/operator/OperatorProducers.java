@@ -1,5 +1,6 @@
 package io.pitr.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -10,7 +11,6 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetricsV2;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
-import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.aws.DynamoDbGateway;
 import io.pitr.operator.discovery.BackgroundTableDiscovery;
 import io.pitr.operator.discovery.DiscoverySettings;
@@ -183,12 +183,25 @@ public class OperatorProducers {
       QuarkusConfigurationService configuration,
       ContinuousBackupsPolicyReconciler reconciler,
       ContinuousBackupsPolicySetReconciler setReconciler,
-      ReconcilerSettings settings) {
+      ReconcilerSettings settings,
+      PolicySetSettings setSettings) {
     Operator operator = new PatientOperator(configuration);
     operator.register(
         reconciler,
-        completed(configuration.getConfigurationFor(reconciler), configuration, settings));
-    operator.register(setReconciler, configuration.getConfigurationFor(setReconciler));
+        completed(
+            configuration.getConfigurationFor(reconciler),
+            configuration,
+            ContinuousBackupsPolicyReconciler.class,
+            settings,
+            settings.drift().interval()));
+    operator.register(
+        setReconciler,
+        completed(
+            configuration.getConfigurationFor(setReconciler),
+            configuration,
+            ContinuousBackupsPolicySetReconciler.class,
+            settings,
+            setSettings.resync()));
     Duration termination = configuration.reconciliationTerminationTimeout();
     if (!termination.isZero()) {
       operator.installShutdownHook(termination);
@@ -204,14 +217,14 @@ public class OperatorProducers {
    * per drift interval. It stays the extension's own configuration type, which the rest of the
    * extension expects.
    */
-  static QuarkusControllerConfiguration<ContinuousBackupsPolicy> completed(
-      QuarkusControllerConfiguration<ContinuousBackupsPolicy> built,
+  static <R extends HasMetadata> QuarkusControllerConfiguration<R> completed(
+      QuarkusControllerConfiguration<R> built,
       QuarkusConfigurationService service,
-      ReconcilerSettings settings) {
+      Class<?> reconcilerClass,
+      ReconcilerSettings settings,
+      Duration maxInterval) {
     boolean allEvents =
-        ContinuousBackupsPolicyReconciler.class
-            .getAnnotation(ControllerConfiguration.class)
-            .triggerReconcilerOnAllEvents();
+        reconcilerClass.getAnnotation(ControllerConfiguration.class).triggerReconcilerOnAllEvents();
     var completed =
         new QuarkusControllerConfiguration<>(
             built.getInformerConfig(),
@@ -221,12 +234,10 @@ public class OperatorProducers {
             new GenericRetry()
                 .setInitialInterval(settings.initialBackoff().toMillis())
                 .setIntervalMultiplier(2)
-                .setMaxInterval(
-                    Math.min(
-                        settings.maxBackoff().toMillis(), settings.drift().interval().toMillis()))
+                .setMaxInterval(Math.min(settings.maxBackoff().toMillis(), maxInterval.toMillis()))
                 .withoutMaxAttempts(),
             built.getRateLimiter(),
-            settings.drift().interval(),
+            maxInterval,
             built.getFinalizerName(),
             built.fieldManager(),
             built.getWorkflow(),

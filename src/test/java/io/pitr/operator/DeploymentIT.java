@@ -142,7 +142,9 @@ class DeploymentIT {
                     NAMESPACE, "cached-" + i, p -> p.getMetadata().getLabels().put("seen", "yes")));
 
     assertThat(histogram(under.operator().jcmd("GC.class_histogram")))
-        .containsEntry(LeanPolicyStore.class.getName(), 1L);
+        // One per informer over policies: the policy controller's, and the policy sets' of the
+        // policies they generated.
+        .containsEntry(LeanPolicyStore.class.getName(), 2L);
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(

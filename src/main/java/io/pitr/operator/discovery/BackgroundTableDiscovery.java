@@ -511,21 +511,24 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       try {
         page = gateway.listTags(table, read.nextToken(), scope.access(), holder);
       } catch (AwsCallFailed failed) {
-        if (failed.reason() != ConditionReason.TableNotFound) {
-          throw failed;
+        boolean notFound = failed.reason() == ConditionReason.TableNotFound;
+        if (!notFound && failed.reason().kind() != ConditionReason.Kind.STALLED) {
+          throw failed; // transient: the same read again, after a backoff
         }
         synchronized (this) {
           if (stopped) {
             return;
           }
-          succeeded(tagging); // DynamoDB answered: the table is gone
           reading = null;
-          Entry entry = tables.get(read.name());
-          if (entry != null) {
-            LOG.debugf("Table %s is gone: dropped", table);
-            drop(entry);
-            changed();
-            tell(Set.copyOf(watchers.values()));
+          // Only a complete listing says a table is gone: a tag read may lag behind a new table,
+          // and a wrong account id would make every table look gone. A read refused for one table
+          // (its tags denied by the role's policy) must not stop the others'. Either way its tags
+          // are unknown, so no set decides on it, until the next refresh.
+          unreadable(read.name());
+          if (notFound) {
+            succeeded(tagging);
+          } else {
+            record(tagging, failed.reason(), failed.getMessage());
           }
           tagging.schedule(Duration.ZERO, false);
         }
@@ -582,6 +585,35 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       return null;
     }
 
+    /** The table's tags could not be read: unknown, and read again at its next refresh. */
+    private void unreadable(String name) {
+      Entry entry = tables.get(name);
+      if (entry == null || !entry.needed) {
+        return;
+      }
+      Optional<Map<String, String>> before = entry.tags;
+      entry.readAt.ifPresent(at -> refreshes.remove(new Refresh(at, name)));
+      unread.remove(name);
+      Instant now = clock.instant();
+      entry.tags = Optional.empty();
+      entry.readAt = Optional.of(now);
+      refreshes.add(new Refresh(now, name));
+      changed();
+      if (before.isPresent()) {
+        tellInterested(name);
+      }
+    }
+
+    private void tellInterested(String name) {
+      Set<Watcher> interested = new LinkedHashSet<>();
+      for (Watcher watcher : watchers.values()) {
+        if (watcher.needsTags().test(name)) {
+          interested.add(watcher);
+        }
+      }
+      tell(interested);
+    }
+
     private void readTags(String name, Map<String, String> tags) {
       Entry entry = tables.get(name);
       if (entry == null || !entry.needed) {
@@ -596,13 +628,7 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       refreshes.add(new Refresh(now, name));
       changed();
       if (!before.equals(entry.tags)) {
-        Set<Watcher> interested = new LinkedHashSet<>();
-        for (Watcher watcher : watchers.values()) {
-          if (watcher.needsTags().test(name)) {
-            interested.add(watcher);
-          }
-        }
-        tell(interested);
+        tellInterested(name);
       }
     }
 
@@ -627,6 +653,16 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
 
     /** A call of the lane failed: recorded, and the same step tried again when its reason says. */
     private void failed(Lane lane, ConditionReason reason, String message) {
+      record(lane, reason, message);
+      lane.schedule(
+          reason.kind() == ConditionReason.Kind.STALLED
+              ? jittered(settings.stalled())
+              : backoff(lane.failedInARow),
+          false);
+    }
+
+    /** A call of the lane failed: recorded, watchers told if the reason is new. */
+    private void record(Lane lane, ConditionReason reason, String message) {
       Optional<TableInventory.Failure> before = failure();
       String bounded = PolicyStatusBuilder.bounded(message);
       Instant since =
@@ -639,11 +675,6 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       }
       lane.failure = Optional.of(new TableInventory.Failure(reason, bounded, since));
       lane.failedInARow++;
-      lane.schedule(
-          reason.kind() == ConditionReason.Kind.STALLED
-              ? jittered(settings.stalled())
-              : backoff(lane.failedInARow),
-          false);
       changed();
       if (!sameReason(before, failure())) {
         tell(Set.copyOf(watchers.values()));

@@ -20,6 +20,8 @@ import io.pitr.operator.PolicyEvents;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySetStatus;
+import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
+import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.api.v1alpha1.ExcludedTable;
 import io.pitr.operator.discovery.DiscoveryScope;
 import io.pitr.operator.discovery.TableDiscovery;
@@ -50,7 +52,11 @@ import org.jboss.logging.Logger;
  * AWS itself: discovery lists the tables, and each generated policy's own reconciliation does the
  * rest.
  */
-@ControllerConfiguration(name = ContinuousBackupsPolicySetReconciler.NAME)
+@ControllerConfiguration(
+    name = ContinuousBackupsPolicySetReconciler.NAME,
+    // A set's deletion reaches the reconciler (without a finalizer), which stops its discovery and
+    // wakes the sets it kept tables from; the packaged operator registers it so.
+    triggerReconcilerOnAllEvents = true)
 public class ContinuousBackupsPolicySetReconciler
     implements Reconciler<ContinuousBackupsPolicySet> {
 
@@ -136,9 +142,10 @@ public class ContinuousBackupsPolicySetReconciler
   public UpdateControl<ContinuousBackupsPolicySet> reconcile(
       ContinuousBackupsPolicySet set, Context<ContinuousBackupsPolicySet> context) {
     String uid = set.getMetadata().getUid();
-    if (set.isMarkedForDeletion()) {
+    if (context.isPrimaryResourceDeleted() || set.isMarkedForDeletion()) {
       // Kubernetes deletes the generated policies (they are owned); each goes by its
-      // deletionPolicy. The set no longer needs discovery.
+      // deletionPolicy. The set no longer needs discovery, and the sets it kept tables from may
+      // take them now.
       discovery.unwatch(uid);
       wakeRegion(regionOf(set).orElse(""));
       return UpdateControl.noUpdate();
@@ -182,30 +189,35 @@ public class ContinuousBackupsPolicySetReconciler
     Tenancy.Permitted permitted = (Tenancy.Permitted) scoped;
     Optional<String> listedThrough = permitted.bindingName().or(() -> binding);
     DiscoveryScope scope = new DiscoveryScope(permitted.access(), region.get());
+    // Tags are read only for tables the set may select and manage: never for one its binding
+    // does not allow.
     discovery.watch(
         uid,
         scope,
-        table -> TableSelection.needsTags(set.getSpec().getTableSelector(), table),
+        table ->
+            TableSelection.needsTags(set.getSpec().getTableSelector(), table)
+                && refusal(tenancy.get(), set, region.get(), listedThrough, table).isEmpty(),
         () -> wakeups.propagateEvent(ResourceID.fromResource(set)));
     TableInventory inventory = discovery.inventory(scope);
 
     Map<String, ContinuousBackupsPolicy> mine = new HashMap<>();
     for (ContinuousBackupsPolicy policy : generated.byIndex(OWNER_INDEX, uid)) {
-      if (!policy.isMarkedForDeletion() && policy.getSpec() != null) {
+      if (policy.getSpec() != null) {
         mine.put(policy.getSpec().getTableName(), policy);
       }
     }
+    String account = permitted.access().accountId();
     SetPlan plan =
         SetPlan.of(
             new SetPlan.Facts(
                 set,
                 inventory,
                 mine,
-                table -> links.handWritten(region.get(), table),
-                olderSets(set, region.get()),
+                table -> handWritten(tenancy.get(), region.get(), account, table),
+                olderSets(set, region.get(), account, tenancy.get()),
                 table -> refusal(tenancy.get(), set, region.get(), listedThrough, table)));
 
-    Rollout rollout = rollOut(set, plan, mine, context);
+    Rollout rollout = rollOut(set, region.get(), plan, context);
     if (rollout.changedSelection()) {
       wakeRegion(region.get());
     }
@@ -248,6 +260,31 @@ public class ContinuousBackupsPolicySetReconciler
     }
   }
 
+  /** One write of a rollout. */
+  private sealed interface Step {
+    String table();
+  }
+
+  /** Creates the table's generated policy. */
+  private record Create(String table) implements Step {}
+
+  /** Applies the template to the table's generated policy. */
+  private record Change(String table) implements Step {}
+
+  /** Deletes the policy of a table the set no longer selects, by the template's deletionPolicy. */
+  private record Release(ContinuousBackupsPolicy policy) implements Step {
+    public String table() {
+      return policy.getSpec().getTableName();
+    }
+  }
+
+  /** Deletes the policy of a table something else now manages, keeping its PITR as it is. */
+  private record HandOver(ContinuousBackupsPolicy policy) implements Step {
+    public String table() {
+      return policy.getSpec().getTableName();
+    }
+  }
+
   /**
    * Writes what the plan asks for, within the rollout rate: new policies first (tables not yet
    * protected), then template changes, then deletions. What the rate does not allow now is written
@@ -255,39 +292,40 @@ public class ContinuousBackupsPolicySetReconciler
    */
   private Rollout rollOut(
       ContinuousBackupsPolicySet set,
+      String region,
       SetPlan plan,
-      Map<String, ContinuousBackupsPolicy> mine,
       Context<ContinuousBackupsPolicySet> context) {
+    List<Step> steps = new ArrayList<>();
+    plan.toCreate().forEach(table -> steps.add(new Create(table)));
+    plan.toUpdate().forEach(policy -> steps.add(new Change(policy.getSpec().getTableName())));
+    plan.toHandOver().forEach(policy -> steps.add(new HandOver(policy)));
+    plan.toDelete().forEach(policy -> steps.add(new Release(policy)));
     List<String> created = new ArrayList<>();
     List<String> released = new ArrayList<>();
     int failed = 0;
-    List<Runnable> steps = new ArrayList<>();
-    List<String> stepTables = new ArrayList<>();
-    for (String table : plan.toCreate()) {
-      steps.add(() -> apply(set, table, context));
-      stepTables.add("+" + table);
-    }
-    for (ContinuousBackupsPolicy policy : plan.toUpdate()) {
-      steps.add(() -> apply(set, policy.getSpec().getTableName(), context));
-      stepTables.add("~" + policy.getSpec().getTableName());
-    }
-    for (ContinuousBackupsPolicy policy : plan.toDelete()) {
-      steps.add(() -> context.getClient().resource(policy).delete());
-      stepTables.add("-" + policy.getSpec().getTableName());
-    }
-    for (int i = 0; i < steps.size(); i++) {
-      if (!writes.tryConsume(1)) {
-        long nanos = writes.estimateAbilityToConsume(1).getNanosToWaitForRefill();
+    for (Step step : steps) {
+      if (!writes.tryConsume(step instanceof HandOver ? 2 : 1)) {
+        long nanos = writes.estimateAbilityToConsume(2).getNanosToWaitForRefill();
         return new Rollout(
             created, released, false, Duration.ofNanos(Math.max(nanos, 1_000_000)), failed);
       }
-      String step = stepTables.get(i);
       try {
-        steps.get(i).run();
-        if (step.startsWith("+")) {
-          created.add(step.substring(1));
-        } else if (step.startsWith("-")) {
-          released.add(step.substring(1));
+        if (step instanceof Create create) {
+          apply(GeneratedPolicies.build(set, create.table(), region), context);
+          created.add(create.table());
+        } else if (step instanceof Change change) {
+          apply(GeneratedPolicies.build(set, change.table(), region), context);
+        } else if (step instanceof HandOver handOver) {
+          // Retain first: with no other policy managing the table yet, a Disable policy's
+          // deletion would turn PITR off.
+          ContinuousBackupsPolicy retained = GeneratedPolicies.build(set, handOver.table(), region);
+          retained.getSpec().setDeletionPolicy(DeletionPolicy.Retain);
+          apply(retained, context);
+          context.getClient().resource(handOver.policy()).delete();
+          released.add(handOver.table());
+        } else if (step instanceof Release release) {
+          context.getClient().resource(release.policy()).delete();
+          released.add(release.table());
         }
       } catch (KubernetesClientException e) {
         failed++;
@@ -295,8 +333,8 @@ public class ContinuousBackupsPolicySetReconciler
             "%s/%s: could not %s the policy of table %s: %s",
             set.getMetadata().getNamespace(),
             set.getMetadata().getName(),
-            step.startsWith("-") ? "delete" : "apply",
-            step.substring(1),
+            step.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
+            step.table(),
             e.getMessage());
       }
     }
@@ -304,10 +342,8 @@ public class ContinuousBackupsPolicySetReconciler
         created, released, failed == 0, failed == 0 ? Duration.ZERO : settings.resync(), failed);
   }
 
-  /** Creates or updates the table's generated policy: one server-side apply of the whole of it. */
-  private void apply(
-      ContinuousBackupsPolicySet set, String table, Context<ContinuousBackupsPolicySet> context) {
-    ContinuousBackupsPolicy wanted = GeneratedPolicies.build(set, table);
+  /** Creates or updates a generated policy: one server-side apply of the whole of it. */
+  private void apply(ContinuousBackupsPolicy wanted, Context<ContinuousBackupsPolicySet> context) {
     ContinuousBackupsPolicy applied =
         context
             .getClient()
@@ -316,6 +352,33 @@ public class ContinuousBackupsPolicySetReconciler
             .forceConflicts()
             .serverSideApply();
     generated.handleRecentResourceCreate(ResourceID.fromResource(applied), applied);
+  }
+
+  /**
+   * The policy written by hand that manages the table in the set's account (namespace/name): one
+   * that tenancy lets manage it, in the same account, as the policy controller decides who manages
+   * a table. A policy of another team or account never takes a table from a set.
+   */
+  private Optional<String> handWritten(
+      Tenancy tenancy, String region, String account, String table) {
+    return links.handWritten(region, table).stream()
+        .filter(
+            policy ->
+                tenancy.resolve(
+                            new Tenancy.Claim(
+                                policy.getMetadata().getNamespace(),
+                                policy.getMetadata().getName(),
+                                table,
+                                region,
+                                Optional.ofNullable(policy.getSpec().getAccountBinding()),
+                                Optional.ofNullable(policy.getStatus())
+                                    .map(ContinuousBackupsPolicyStatus::getAccountId),
+                                Optional.ofNullable(policy.getStatus())
+                                    .map(ContinuousBackupsPolicyStatus::getAccountBinding)))
+                        instanceof Tenancy.Permitted permitted
+                    && permitted.access().accountId().equals(account))
+        .findFirst()
+        .map(policy -> policy.getMetadata().getNamespace() + "/" + policy.getMetadata().getName());
   }
 
   private ContinuousBackupsPolicySetStatus status(
@@ -358,19 +421,16 @@ public class ContinuousBackupsPolicySetReconciler
               + " (kubectl describe cbp NAME says why).";
     } else if (!inventory.complete() || plan.undecided() > 0) {
       reason = failure.map(TableInventory.Failure::reason).orElse(ConditionReason.Discovering);
+      // No counts: they change with every table read, and status is written only on change.
       message =
           failure
               .map(f -> "Discovering the tables of " + region + ": " + f.message())
               .orElse(
                   "Discovering the tables of "
                       + region
-                      + (inventory.complete() ? "" : ": listing them")
-                      + (plan.undecided() > 0
-                          ? (inventory.complete() ? ": " : ", ")
-                              + plan.undecided()
-                              + " tables' tags not read yet"
-                          : "")
-                      + ".");
+                      + (inventory.complete()
+                          ? ": reading the tags of the tables the set may select."
+                          : ": listing them."));
     } else if (!rollout.done()) {
       reason = ConditionReason.RollingOut;
       message =
@@ -514,14 +574,26 @@ public class ContinuousBackupsPolicySetReconciler
         .isPresent();
   }
 
-  /** The sets of the same region created before this one (the older wins a table). */
+  /**
+   * The sets created before this one that list the same account's region (the older wins a table):
+   * a set of another account, or one that may not list, never takes a table from this one.
+   */
   private List<ContinuousBackupsPolicySet> olderSets(
-      ContinuousBackupsPolicySet set, String region) {
+      ContinuousBackupsPolicySet set, String region, String account, Tenancy tenancy) {
     return sets.list()
         .filter(other -> !other.getMetadata().getUid().equals(set.getMetadata().getUid()))
         .filter(other -> !other.isMarkedForDeletion() && other.getSpec() != null)
         .filter(other -> regionOf(other).filter(region::equals).isPresent())
         .filter(other -> OLDER_FIRST.compare(other, set) < 0)
+        .filter(
+            other ->
+                tenancy.resolveScope(
+                            other.getMetadata().getNamespace(),
+                            other.getMetadata().getName(),
+                            region,
+                            Optional.ofNullable(other.getSpec().getAccountBinding()))
+                        instanceof Tenancy.Permitted permitted
+                    && permitted.access().accountId().equals(account))
         .sorted(OLDER_FIRST)
         .toList();
   }

@@ -49,8 +49,12 @@ public final class GeneratedPolicies {
     return readable.isEmpty() ? "table-" + suffix : readable + "-" + suffix;
   }
 
-  /** The policy the set generates for a table, ready to create. */
-  public static ContinuousBackupsPolicy build(ContinuousBackupsPolicySet set, String tableName) {
+  /**
+   * The policy the set generates for a table of {@code region} (the set's, as resolved: written
+   * out, so that the policy never follows a later change of the operator's default region).
+   */
+  public static ContinuousBackupsPolicy build(
+      ContinuousBackupsPolicySet set, String tableName, String region) {
     var policy = new ContinuousBackupsPolicy();
     policy.setMetadata(
         new ObjectMetaBuilder()
@@ -60,10 +64,11 @@ public final class GeneratedPolicies {
             .withOwnerReferences(ownerReference(set))
             .build());
     policy.setSpec(spec(set, tableName));
+    policy.getSpec().setRegion(region);
     return policy;
   }
 
-  /** The spec the set's template gives a table. */
+  /** The spec the set's template gives a table (region as the set's spec says). */
   public static ContinuousBackupsPolicySpec spec(ContinuousBackupsPolicySet set, String tableName) {
     PolicyTemplate template = set.getSpec().getTemplate();
     var spec = new ContinuousBackupsPolicySpec();
@@ -86,7 +91,8 @@ public final class GeneratedPolicies {
 
   /**
    * Whether a generated policy's spec is what the set's template asks for now (defaults applied as
-   * the API server applies them), so that only a real template change is rolled out.
+   * the API server applies them), so that only a real template change is rolled out. The region is
+   * not compared: it is the set's, immutable on both.
    */
   public static boolean upToDate(
       ContinuousBackupsPolicy policy, ContinuousBackupsPolicySet set, String tableName) {

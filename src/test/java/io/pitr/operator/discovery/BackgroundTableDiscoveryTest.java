@@ -202,7 +202,7 @@ class BackgroundTableDiscoveryTest {
   }
 
   @Test
-  void aTableWhoseTagsAreNotFoundIsGone() {
+  void aTableWhoseTagsAreNotFoundStaysUntilAListingLacksIt() {
     createTable("prod-a", Map.of("env", "prod"));
     createTable("prod-b", Map.of("env", "prod"));
     createTable("prod-c", Map.of("env", "prod"));
@@ -219,8 +219,35 @@ class BackgroundTableDiscoveryTest {
     discovery.watch("set-a", OWN, name -> true, () -> {});
 
     await().atMost(WAIT).until(() -> inventory().complete() && tagsRead("prod-") == 2);
-    assertThat(inventory().tables().keySet()).containsExactly("prod-a", "prod-c");
+    assertThat(inventory().tables().keySet())
+        .as("a tag read that lags behind, or a wrong account, never makes a table gone")
+        .containsExactly("prod-a", "prod-b", "prod-c");
+    assertThat(inventory().tables().get("prod-b").tags()).as("unknown until read").isEmpty();
     assertThat(inventory().failure()).as("an answer, not a failure").isEmpty();
+  }
+
+  @Test
+  void aTableWhoseTagsAreDeniedDoesNotStopTheOthers() {
+    createTable("prod-a", Map.of("env", "prod"));
+    createTable("prod-b", Map.of("env", "prod"));
+    createTable("prod-c", Map.of("env", "prod"));
+    emulator
+        .faults()
+        .failNext(
+            Operation.LIST_TAGS_OF_RESOURCE,
+            "prod-a",
+            1,
+            AwsErrorType.ACCESS_DENIED,
+            AwsErrorType.ACCESS_DENIED.defaultMessage());
+    start(settings(Duration.ofHours(1)), 100);
+
+    discovery.watch("set-a", OWN, name -> true, () -> {});
+
+    await().atMost(WAIT).until(() -> tagsRead("prod-") == 2);
+    assertThat(inventory().tables().get("prod-a").tags())
+        .as("unknown: no set decides on it until a refresh reads it")
+        .isEmpty();
+    assertThat(inventory().tables().get("prod-c").tags()).contains(Map.of("env", "prod"));
   }
 
   @Test

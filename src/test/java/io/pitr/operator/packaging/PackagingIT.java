@@ -212,11 +212,18 @@ class PackagingIT {
     assertThat(verbsByResource)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
+                // create and delete: the policies policy sets generate
                 "dynamodb.pitr.io/continuousbackupspolicies",
-                List.of("get", "list", "watch", "patch", "update"),
+                List.of("get", "list", "watch", "patch", "update", "create", "delete"),
                 "dynamodb.pitr.io/continuousbackupspolicies/status",
                 List.of("get", "patch", "update"),
                 "dynamodb.pitr.io/continuousbackupspolicies/finalizers",
+                List.of("update"),
+                "dynamodb.pitr.io/continuousbackupspolicysets",
+                List.of("get", "list", "watch"),
+                "dynamodb.pitr.io/continuousbackupspolicysets/status",
+                List.of("get", "patch", "update"),
+                "dynamodb.pitr.io/continuousbackupspolicysets/finalizers",
                 List.of("update"),
                 "events.k8s.io/events",
                 List.of("create")));
@@ -397,7 +404,13 @@ class PackagingIT {
     assertThat(canI("list", "continuousbackupspolicies.dynamodb.pitr.io", "team-a")).isTrue();
     assertThat(canI("create", "leases.coordination.k8s.io", HelmChart.NAMESPACE)).isTrue();
     assertThat(canI("create", "leases.coordination.k8s.io", "default")).isFalse();
-    assertThat(canI("delete", "continuousbackupspolicies.dynamodb.pitr.io", "team-a")).isFalse();
+    assertThat(canI("delete", "continuousbackupspolicies.dynamodb.pitr.io", "team-a"))
+        .as("policy sets delete the policies they generated")
+        .isTrue();
+    assertThat(canI("delete", "continuousbackupspolicysets.dynamodb.pitr.io", "team-a"))
+        .as("a set is the user's, never the operator's")
+        .isFalse();
+    assertThat(canI("update", "continuousbackupspolicysets.dynamodb.pitr.io", "team-a")).isFalse();
   }
 
   @Test

@@ -54,7 +54,7 @@ class GeneratedPoliciesTest {
     ContinuousBackupsPolicySet set = prodTables();
     set.getSpec().getTemplate().setManagementMode(ManagementMode.Observe);
 
-    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders");
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders", "eu-west-1");
 
     assertThat(policy.getMetadata().getNamespace()).isEqualTo("team-a");
     assertThat(policy.getMetadata().getLabels())
@@ -72,7 +72,7 @@ class GeneratedPoliciesTest {
   @Test
   void aPolicyIsUpToDateUntilTheTemplateChanges() {
     ContinuousBackupsPolicySet set = prodTables();
-    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders");
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders", "eu-west-1");
     // As the API server stores it: defaults written out.
     policy.getSpec().setManagementMode(null);
 

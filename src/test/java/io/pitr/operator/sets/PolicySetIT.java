@@ -10,9 +10,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pitr.emulator.Operation;
 import io.pitr.emulator.Scope;
+import io.pitr.operator.ContinuousBackupsPolicyReconciler;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySet;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicySetStatus;
+import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.api.v1alpha1.ExcludedTable;
 import io.pitr.operator.status.PolicyStatusBuilder;
 import io.pitr.operator.testing.CustomResourceDefinitions;
@@ -173,6 +175,65 @@ class PolicySetIT {
         policies.get(NAMESPACE, GeneratedPolicies.name("billing-first", "billing"));
     assertThat(Policies.period(policy)).isEqualTo(14);
     assertThat(policies.calls("billing", Operation.UPDATE_CONTINUOUS_BACKUPS)).isEqualTo(2);
+  }
+
+  @Test
+  void aTableHandedToAHandWrittenPolicyKeepsItsPitrEvenWithDisable() {
+    table("ledger-eu", "prod");
+    ContinuousBackupsPolicySet set =
+        Fixtures.load("sets/prod-tables.yaml", ContinuousBackupsPolicySet.class);
+    set.getMetadata().setName("disable-on-release");
+    set.getMetadata().setNamespace(OTHER_NAMESPACE);
+    set.getMetadata().setUid(null);
+    set.getMetadata().setGeneration(null);
+    set.getMetadata().setCreationTimestamp(null);
+    set.getSpec().getTableSelector().setNames(List.of("ledger-eu"));
+    set.getSpec().getTemplate().setDeletionPolicy(DeletionPolicy.Disable);
+    set.getSpec().getTemplate().setAcknowledgeRestorePointLoss("CHG-3: released tables go off");
+    client.resource(set).create();
+    awaitSet(OTHER_NAMESPACE, "disable-on-release", s -> ready(s) && s.getSelected() == 1);
+    String generatedName = GeneratedPolicies.name("disable-on-release", "ledger-eu");
+    await()
+        .atMost(CONVERGENCE)
+        .until(
+            () ->
+                policies
+                    .get(OTHER_NAMESPACE, generatedName)
+                    .hasFinalizer(ContinuousBackupsPolicyReconciler.FINALIZER));
+
+    java.time.Instant restorableSince = earliestRestorable("ledger-eu");
+
+    // A team writes its own policy for the table: the set hands it over.
+    policies.create(NAMESPACE, "ledger-eu", "ledger-eu", true, 35);
+
+    awaitSet(
+        OTHER_NAMESPACE, "disable-on-release", s -> s.getSelected() == 0 && s.getExcluded() == 1);
+    await().atMost(CONVERGENCE).until(() -> policies.find(OTHER_NAMESPACE, generatedName) == null);
+    policies.awaitReady(NAMESPACE, "ledger-eu", 1);
+    assertThat(pitrStatus("ledger-eu"))
+        .as("a handover never turns PITR off, whatever the template's deletionPolicy")
+        .isEqualTo("ENABLED");
+    assertThat(earliestRestorable("ledger-eu"))
+        .as("the restore points are all kept: PITR was never off")
+        .isEqualTo(restorableSince);
+  }
+
+  private static java.time.Instant earliestRestorable(String table) {
+    return under
+        .outOfBand()
+        .describeContinuousBackups(r -> r.tableName(table))
+        .continuousBackupsDescription()
+        .pointInTimeRecoveryDescription()
+        .earliestRestorableDateTime();
+  }
+
+  private static String pitrStatus(String table) {
+    return under
+        .outOfBand()
+        .describeContinuousBackups(r -> r.tableName(table))
+        .continuousBackupsDescription()
+        .pointInTimeRecoveryDescription()
+        .pointInTimeRecoveryStatusAsString();
   }
 
   /** Creates a table tagged env=VALUE; its ARN. */

@@ -47,7 +47,7 @@ class SetPlanTest {
 
   @Test
   void excludeNamesAreReportedAndNeverSelected() {
-    generated.put("orders-scratch", GeneratedPolicies.build(set, "orders-scratch"));
+    generated.put("orders-scratch", GeneratedPolicies.build(set, "orders-scratch", "eu-west-1"));
 
     SetPlan plan = plan(complete(table("orders-scratch", PROD), table("orders", PROD)));
 
@@ -62,7 +62,7 @@ class SetPlanTest {
 
   @Test
   void aTableWhoseTagsAreUnknownKeepsItsPolicyAndIsNotCreatedYet() {
-    generated.put("orders", GeneratedPolicies.build(set, "orders"));
+    generated.put("orders", GeneratedPolicies.build(set, "orders", "eu-west-1"));
 
     SetPlan plan = plan(complete(unread("orders"), unread("ledger")));
 
@@ -74,7 +74,7 @@ class SetPlanTest {
 
   @Test
   void aTableThatStopsMatchingLosesItsPolicy() {
-    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders");
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders", "eu-west-1");
     generated.put("orders", policy);
 
     SetPlan plan = plan(complete(table("orders", Map.of("env", "staging"))));
@@ -85,7 +85,7 @@ class SetPlanTest {
 
   @Test
   void aTableGoneFromACompleteListingLosesItsPolicyButNotFromAnIncompleteOne() {
-    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "dropped");
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "dropped", "eu-west-1");
     generated.put("dropped", policy);
 
     assertThat(plan(incomplete(table("orders", PROD))).toDelete()).isEmpty();
@@ -94,7 +94,7 @@ class SetPlanTest {
 
   @Test
   void aPolicyWrittenByHandWinsAndTheGeneratedOneGoes() {
-    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders");
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders", "eu-west-1");
     generated.put("orders", policy);
     handWritten = table -> table.equals("orders") ? Optional.of("team-b/orders") : Optional.empty();
 
@@ -106,7 +106,57 @@ class SetPlanTest {
             ExcludedTable::getTableName, ExcludedTable::getReason, ExcludedTable::getMessage)
         .containsExactly(
             tuple("orders", "ManagedByPolicy", "ContinuousBackupsPolicy team-b/orders"));
-    assertThat(plan.toDelete()).containsExactly(policy);
+    assertThat(plan.toHandOver())
+        .as("handed over (deleted with Retain), whatever the template's deletionPolicy")
+        .containsExactly(policy);
+    assertThat(plan.toDelete()).isEmpty();
+  }
+
+  @Test
+  void aTableTenancyNoLongerAllowsKeepsItsPolicy() {
+    ContinuousBackupsPolicy policy = GeneratedPolicies.build(set, "orders", "eu-west-1");
+    generated.put("orders", policy);
+    refusal = table -> Optional.of("the binding no longer allows " + table);
+
+    SetPlan plan = plan(complete(table("orders", PROD)));
+
+    assertThat(plan.excluded())
+        .extracting(ExcludedTable::getReason)
+        .containsExactly("NotPermitted");
+    assertThat(plan.toDelete()).isEmpty();
+    assertThat(plan.toHandOver()).isEmpty();
+  }
+
+  @Test
+  void aPolicyBeingDeletedIsNeitherCreatedAgainNorDeletedTwice() {
+    ContinuousBackupsPolicy leaving = GeneratedPolicies.build(set, "orders", "eu-west-1");
+    leaving.getMetadata().setDeletionTimestamp("2026-12-04T10:00:00Z");
+    ContinuousBackupsPolicy gone = GeneratedPolicies.build(set, "dropped", "eu-west-1");
+    gone.getMetadata().setDeletionTimestamp("2026-12-04T10:00:00Z");
+    generated.put("orders", leaving);
+    generated.put("dropped", gone);
+
+    SetPlan plan = plan(complete(table("orders", PROD)));
+
+    assertThat(plan.selected()).containsExactly("orders");
+    assertThat(plan.toCreate()).as("created again once it is gone").isEmpty();
+    assertThat(plan.toDelete()).isEmpty();
+  }
+
+  @Test
+  void anOlderSetWhoseClaimDependsOnTagsNotReadDecidesNothingYet() {
+    ContinuousBackupsPolicySet older = GeneratedPoliciesTest.prodTables();
+    older.getMetadata().setName("older");
+    older.getSpec().getTableSelector().setMatchTags(Map.of("team", "payments"));
+    olderSets = List.of(older);
+    // This set selects by name only, so it knows; the older one needs the tags.
+    set.getSpec().getTableSelector().setMatchTags(null);
+    set.getSpec().getTableSelector().setNames(List.of("orders"));
+
+    SetPlan plan = plan(complete(unread("orders")));
+
+    assertThat(plan.undecided()).isEqualTo(1);
+    assertThat(plan.toCreate()).isEmpty();
   }
 
   @Test
@@ -142,10 +192,10 @@ class SetPlanTest {
 
   @Test
   void aTemplateChangeUpdatesOnlyThePoliciesItChanges() {
-    generated.put("orders", GeneratedPolicies.build(set, "orders"));
-    generated.put("ledger", GeneratedPolicies.build(set, "ledger"));
+    generated.put("orders", GeneratedPolicies.build(set, "orders", "eu-west-1"));
+    generated.put("ledger", GeneratedPolicies.build(set, "ledger", "eu-west-1"));
     set.getSpec().getTemplate().getPointInTimeRecoverySpecification().setRecoveryPeriodInDays(21);
-    generated.put("ledger", GeneratedPolicies.build(set, "ledger"));
+    generated.put("ledger", GeneratedPolicies.build(set, "ledger", "eu-west-1"));
 
     SetPlan plan = plan(complete(table("orders", PROD), table("ledger", PROD)));
 
