@@ -85,6 +85,9 @@ class IamPolicyTest {
 
     JsonNode permissions =
         json.readTree(Path.of("deploy", "iam", "tenant-role-policy.json").toFile());
+    assertThat(permissions.at("/Statement/2/Resource").asText())
+        .as("policy sets read tags of the binding's tables only")
+        .isEqualTo(permissions.at("/Statement/0/Resource").asText());
     assertThat(permissions.at("/Statement/0/Resource").asText())
         .as("the binding's account and table pattern")
         .isEqualTo(
