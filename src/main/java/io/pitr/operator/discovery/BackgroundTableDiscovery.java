@@ -702,15 +702,22 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       return Duration.ofMillis(Math.max(1, Math.round(base.toMillis() * factor)));
     }
 
-    /** One AWS operation's steps in this scope: one at a time, each scheduled by the one before. */
+    /**
+     * One AWS operation's steps in this scope, one at a time: a step asks for the next, which is
+     * scheduled only once it is over, and a scheduled run that was replaced (its ticket no longer
+     * the lane's) does nothing, even if it had already started when it was cancelled.
+     */
     private final class Lane {
       private final String operation;
       private final Step step;
       // Guarded by ScopeDiscovery.this.
       private ScheduledFuture<?> next;
+      private Object ticket;
       private boolean sleeping;
       private boolean running;
       private boolean kicked;
+      private Duration pending;
+      private boolean pendingSleeping;
       private Optional<TableInventory.Failure> failure = Optional.empty();
       private int failedInARow;
 
@@ -720,18 +727,20 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
       }
 
       /**
-       * Runs the next step after {@code delay}, in place of any step scheduled; a sleeping lane
-       * ({@code sleeping}: nothing to do until then) is woken early by {@link #kick}.
+       * Runs the next step after {@code delay} (once the step under way, if any, is over), in place
+       * of any step scheduled; a sleeping lane ({@code sleeping}: nothing to do until then) is
+       * woken early by {@link #kick}.
        */
       void schedule(Duration delay, boolean sleeping) {
         if (stopped) {
           return;
         }
-        cancel();
-        this.sleeping = sleeping;
-        // Whole milliseconds, rounded up, so as not to come back before a budget slot.
-        long millis = Math.max(0, (delay.toNanos() + 999_999) / 1_000_000);
-        next = executor.schedule(this::run, millis, TimeUnit.MILLISECONDS);
+        if (running) {
+          pending = delay;
+          pendingSleeping = sleeping;
+        } else {
+          start(delay, sleeping);
+        }
       }
 
       /** There may be work: a lane that is idle or sleeping looks now. */
@@ -742,7 +751,7 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
         if (running) {
           kicked = true;
         } else if (next == null || sleeping) {
-          schedule(Duration.ZERO, false);
+          start(Duration.ZERO, false);
         }
       }
 
@@ -751,16 +760,29 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
           next.cancel(false);
           next = null;
         }
+        ticket = null;
       }
 
-      private void run() {
+      private void start(Duration delay, boolean sleeping) {
+        cancel();
+        this.sleeping = sleeping;
+        Object mine = new Object();
+        ticket = mine;
+        // Whole milliseconds, rounded up, so as not to come back before a budget slot.
+        long millis = Math.max(0, (delay.toNanos() + 999_999) / 1_000_000);
+        next = executor.schedule(() -> run(mine), millis, TimeUnit.MILLISECONDS);
+      }
+
+      private void run(Object mine) {
         synchronized (ScopeDiscovery.this) {
-          if (stopped) {
+          if (stopped || ticket != mine) {
             return;
           }
+          ticket = null;
           next = null;
           running = true;
           kicked = false;
+          pending = null;
         }
         try {
           step.run();
@@ -790,9 +812,14 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
         List<Watcher> notify;
         synchronized (ScopeDiscovery.this) {
           running = false;
-          if (kicked && (next == null || sleeping)) {
-            schedule(Duration.ZERO, false);
+          if (!stopped) {
+            if (pending != null && !(kicked && pendingSleeping)) {
+              start(pending, pendingSleeping);
+            } else if (kicked || pending != null) {
+              start(Duration.ZERO, false);
+            }
           }
+          pending = null;
           kicked = false;
           notify = stopped ? List.of() : new ArrayList<>(toNotify);
           toNotify.clear();

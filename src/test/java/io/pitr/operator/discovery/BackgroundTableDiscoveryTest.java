@@ -44,7 +44,8 @@ import software.amazon.awssdk.services.dynamodb.model.Tag;
  * reported, and watchers told of changes only. Time: real for the calls, the budgets and the rounds
  * (short intervals); a clock of the test's own for when tags come due, which the test moves on an
  * hour instead of waiting one. Not covered: a tag listing of more than one page (the emulator
- * answers one; see {@link TagPagesTest}), and real DynamoDB's eventual consistency.
+ * answers one; see {@link BackgroundTableDiscoveryLanesTest}), and real DynamoDB's eventual
+ * consistency.
  */
 class BackgroundTableDiscoveryTest {
 
