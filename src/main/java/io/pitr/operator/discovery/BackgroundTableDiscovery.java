@@ -113,20 +113,12 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
    */
   public BackgroundTableDiscovery(
       TableListingGateway gateway, DiscoverySettings settings, Clock clock, MeterRegistry metrics) {
-    this(gateway, settings, clock, metrics, () -> ThreadLocalRandom.current().nextDouble());
-  }
-
-  BackgroundTableDiscovery(
-      TableListingGateway gateway,
-      DiscoverySettings settings,
-      Clock clock,
-      MeterRegistry metrics,
-      DoubleSupplier random) {
     this.gateway = gateway;
     this.settings = settings;
     this.clock = clock;
     this.metrics = metrics;
-    this.random = random;
+    // Each discovery thread draws its jitter from its own ThreadLocalRandom.
+    this.random = () -> ThreadLocalRandom.current().nextDouble();
     AtomicInteger threads = new AtomicInteger();
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
