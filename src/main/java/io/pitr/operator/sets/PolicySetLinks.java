@@ -5,8 +5,11 @@ import io.pitr.operator.tenancy.Tenancy;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * What the two controllers tell each other. The policy controller's cache answers which policies
@@ -16,9 +19,24 @@ import java.util.function.Function;
  */
 public final class PolicySetLinks {
 
+  private static final Logger LOG = Logger.getLogger(PolicySetLinks.class);
+
   private volatile Function<String, List<ContinuousBackupsPolicy>> policiesNaming =
       key -> List.of();
   private volatile Consumer<String> wakeSetsIn = region -> {};
+
+  /**
+   * Wake-ups run here, never on the caller's thread: a policy's reconciliation, or an informer
+   * mapping a binding, never waits on the set controller, whatever state it is in.
+   */
+  private final ExecutorService wakeUps =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "policy-set-wakeups");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private volatile Tenancy tenancy;
 
   /** The key of a table in the policy cache's index: region and table name. */
@@ -43,7 +61,7 @@ public final class PolicySetLinks {
 
   /** Called by the policy controller when bindings or namespace labels change: wakes every set. */
   public void tenancyChanged() {
-    wakeSetsIn.accept("");
+    wake("");
   }
 
   /** Plugged in by the set controller: wakes every set of a region (every set for ""). */
@@ -68,6 +86,18 @@ public final class PolicySetLinks {
 
   /** Called by the policy controller when a policy written by hand comes or goes in a region. */
   public void handWrittenChanged(String region) {
-    wakeSetsIn.accept(region);
+    wake(region);
+  }
+
+  private void wake(String region) {
+    wakeUps.execute(
+        () -> {
+          try {
+            wakeSetsIn.accept(region);
+          } catch (RuntimeException e) {
+            // The sets look again at their resync; a policy is never held up by them.
+            LOG.debugf(e, "Could not wake the policy sets of region %s", region);
+          }
+        });
   }
 }

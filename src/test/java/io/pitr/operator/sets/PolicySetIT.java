@@ -21,6 +21,7 @@ import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Fixtures;
 import io.pitr.operator.testing.OperatorUnderTest;
 import io.pitr.operator.testing.Policies;
+import io.pitr.operator.testing.PrometheusMetrics;
 import io.pitr.operator.testing.RealKubeApiServer;
 import java.time.Duration;
 import java.util.List;
@@ -108,6 +109,13 @@ class PolicySetIT {
         .as("the hand-written policy is left alone")
         .isEqualTo(7);
     assertThat(policies.events(NAMESPACE, "prod-tables")).contains("TablesSelected");
+    assertThat(under.operator().metrics().samples())
+        .extracting(PrometheusMetrics.Sample::name)
+        .as("discovery's metrics, which the README lists")
+        .contains(
+            "pitr_discovery_tables",
+            "pitr_discovery_tags_unread",
+            "pitr_discovery_round_duration_seconds_count");
 
     // A table created later, and tagged, joins within the discovery interval.
     table("invoices", "prod");
