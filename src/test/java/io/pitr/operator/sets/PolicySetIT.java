@@ -115,7 +115,9 @@ class PolicySetIT {
         .contains(
             "pitr_discovery_tables",
             "pitr_discovery_tags_unread",
-            "pitr_discovery_round_duration_seconds_count");
+            "pitr_discovery_round_duration_seconds_count",
+            "pitr_discovery_round_duration_seconds_sum",
+            "pitr_discovery_round_duration_seconds_max");
 
     // A table created later, and tagged, joins within the discovery interval.
     table("invoices", "prod");
