@@ -19,11 +19,7 @@ import io.pitr.operator.status.PolicyStatusBuilder;
 import io.pitr.operator.testing.CustomResourceDefinitions;
 import io.pitr.operator.testing.Policies;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,10 +33,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The operator's benchmark (not a test; README, "Benchmark"): for each size, a fresh
@@ -53,10 +46,10 @@ import java.util.regex.Pattern;
  */
 public final class OperatorBenchmark {
 
-  private static final String REGION = "us-east-1";
-  private static final String NAMESPACE = "bench";
-  private static final Path OUT = Path.of("target", "benchmark");
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final String REGION = "us-east-1";
+  static final String NAMESPACE = "bench";
+  static final Path OUT = Path.of("target", "benchmark");
+  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final int latencyMs = Integer.getInteger("benchmark.latency-ms", 20);
   private final int driftSeconds = Integer.getInteger("benchmark.drift-interval-s", 60);
@@ -432,148 +425,4 @@ public final class OperatorBenchmark {
   }
 
   /** The packaged operator in its own JVM. */
-  private static final class OperatorProcess {
-    /** The chart's JVM options, in a container of the chart's default 384 MiB limit. */
-    static final String JVM_OPTIONS = "-XX:MaxRAM=384m " + chartJvmOptions();
-
-    /** JAVA_TOOL_OPTIONS as the Helm chart sets them, so the figures are the chart's. */
-    private static String chartJvmOptions() {
-      try {
-        Matcher options =
-            Pattern.compile("name: JAVA_TOOL_OPTIONS\\s+value: \"([^\"]+)\"")
-                .matcher(
-                    Files.readString(
-                        Path.of("helm", "pitr-operator", "templates", "deployment.yaml")));
-        if (!options.find()) {
-          throw new IllegalStateException("JAVA_TOOL_OPTIONS not found in the chart's deployment");
-        }
-        return options.group(1).replace(" -Djava.io.tmpdir=/tmp", "");
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
-    final Process process;
-    final int port;
-    final long startupMillis;
-
-    private OperatorProcess(Process process, int port, long startupMillis) {
-      this.process = process;
-      this.port = port;
-      this.startupMillis = startupMillis;
-    }
-
-    static OperatorProcess start(Path kubeconfig, URI endpoint, int size, String label)
-        throws Exception {
-      int port = freePort();
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> command = new ArrayList<>(List.of(java));
-      command.addAll(List.of(JVM_OPTIONS.split(" ")));
-      command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
-      ProcessBuilder builder =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(OUT.resolve("operator-" + size + "-" + label + ".log").toFile());
-      Map<String, String> env = builder.environment();
-      env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-      env.put("PITR_AWS_ENDPOINT_OVERRIDE", endpoint.toString());
-      env.put("PITR_AWS_REGION", REGION);
-      env.put("PITR_AWS_ACCOUNT_ID", EmulatorSettings.DEFAULT_ACCOUNT_ID);
-      env.put("AWS_ACCESS_KEY_ID", "bench");
-      env.put("AWS_SECRET_ACCESS_KEY", "bench");
-      env.put("PITR_DRIFT_INTERVAL", Integer.getInteger("benchmark.drift-interval-s", 60) + "s");
-      env.put(
-          "PITR_AWS_DESCRIBES_PER_SECOND",
-          Integer.toString(Integer.getInteger("benchmark.describes-per-second", 250)));
-      // Creating 10,000 policies is 10,000 Updates: not what the benchmark measures the budget by.
-      env.put(
-          "PITR_AWS_UPDATES_PER_SECOND",
-          Integer.toString(Integer.getInteger("benchmark.updates-per-second", 1000)));
-      env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-      env.put("PITR_LEADER_ELECTION_LEASE_NAMESPACE", NAMESPACE);
-      long started = System.nanoTime();
-      Process process = builder.start();
-      URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
-      while (true) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("the operator exited; see " + OUT);
-        }
-        try {
-          if (HTTP.send(
-                      HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
-                  .statusCode()
-              == 200) {
-            break;
-          }
-        } catch (IOException notYet) {
-          // still starting
-        }
-        Thread.sleep(20);
-      }
-      return new OperatorProcess(process, port, (System.nanoTime() - started) / 1_000_000);
-    }
-
-    /** pitr_reconciles_total from the operator's Prometheus endpoint, by its status label. */
-    Map<String, Double> reconciles() throws Exception {
-      String metrics =
-          HTTP.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      Map<String, Double> byStatus = new LinkedHashMap<>();
-      Matcher line =
-          Pattern.compile(
-                  "^pitr_reconciles_total\\{[^}]*status=\"(\\w+)\"[^}]*} ([0-9.E+]+)$",
-                  Pattern.MULTILINE)
-              .matcher(metrics);
-      while (line.find()) {
-        byStatus.merge(line.group(1), Double.parseDouble(line.group(2)), Double::sum);
-      }
-      return byStatus;
-    }
-
-    /** RSS from /proc, and the heap in use after a full GC (jcmd). */
-    Map<String, Object> memory() throws Exception {
-      String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-      run(jcmd, Long.toString(process.pid()), "GC.run");
-      String heap = run(jcmd, Long.toString(process.pid()), "GC.heap_info");
-      // The heap's generations (serial: "def new generation", "tenured generation"; G1: one
-      // "garbage-first heap" line), not Metaspace or class space.
-      long usedKiB = 0;
-      Pattern used = Pattern.compile("used (\\d+)K");
-      for (String line : heap.split("\n")) {
-        if (line.contains("generation") || line.contains("heap")) {
-          Matcher match = used.matcher(line);
-          if (match.find()) {
-            usedKiB += Long.parseLong(match.group(1));
-          }
-        }
-      }
-      String status = Files.readString(Path.of("/proc", Long.toString(process.pid()), "status"));
-      Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
-      long rssKiB = rss.find() ? Long.parseLong(rss.group(1)) : -1;
-      return Map.of("rssMiB", rssKiB / 1024, "heapAfterGcKiB", usedKiB);
-    }
-
-    void stop() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
-
-    private static String run(String... command) throws Exception {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(process.getInputStream().readAllBytes());
-      process.waitFor();
-      return output;
-    }
-
-    private static int freePort() throws IOException {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        return socket.getLocalPort();
-      }
-    }
-  }
 }
