@@ -18,6 +18,7 @@ import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicy;
 import io.pitr.operator.api.v1alpha1.ContinuousBackupsPolicyStatus;
 import io.pitr.operator.api.v1alpha1.DeletionPolicy;
 import io.pitr.operator.aws.AwsCallFailed;
+import io.pitr.operator.aws.CallBudget;
 import io.pitr.operator.aws.ContinuousBackupsGateway;
 import io.pitr.operator.aws.TooManyCallsInFlight;
 import io.pitr.operator.pitr.AwsAccess;
@@ -197,8 +198,17 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             awaitingUpdate.remove(uid),
             observeOnly(policy),
             unusedAcknowledgement(policy));
+    // A change to a policy already applied goes ahead of first applies, drift checks and
+    // deletions, however many of those wait: somebody waits for it.
+    CallBudget.Lane lane =
+        written != null
+                && written.getObservedGeneration() != null
+                && written.getObservedGeneration() > 0
+                && facts.specChanged()
+            ? CallBudget.Lane.AHEAD
+            : CallBudget.Lane.QUEUED;
     Verdict verdict =
-        reconciliation.reconcile(facts, now, call -> call(uid, target.access(), call));
+        reconciliation.reconcile(facts, now, call -> call(uid, target.access(), call, lane));
     verdict.driftCheckDue().ifPresent(due -> nextDriftCheck.put(uid, due));
     if (verdict.awaitingUpdate() != null) {
       awaitingUpdate.put(uid, verdict.awaitingUpdate());
@@ -287,7 +297,10 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
             PolicyStatusBuilder.failingSince(policy.getStatus()));
     String uid = policy.getMetadata().getUid();
     Reconciliation.Leave leave =
-        reconciliation.leave(departure, clock.instant(), call -> call(uid, target.access(), call));
+        reconciliation.leave(
+            departure,
+            clock.instant(),
+            call -> call(uid, target.access(), call, CallBudget.Lane.QUEUED));
     if (leave instanceof Reconciliation.Stay stay) {
       return report(policy, stay.verdict(), target);
     }
@@ -308,7 +321,7 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
    * through {@code access}, on a slot of the call's budget; remembers when DynamoDB last answered
    * about the policy's table, and since when Describes have failed.
    */
-  private Answer call(String uid, AwsAccess access, Call call) {
+  private Answer call(String uid, AwsAccess access, Call call, CallBudget.Lane lane) {
     boolean describe = call instanceof Reconciliation.Describe;
     TableRef table =
         describe
@@ -320,7 +333,8 @@ public class ContinuousBackupsPolicyReconciler implements Reconciler<ContinuousB
                 ? ContinuousBackupsGateway.Operation.DescribeContinuousBackups
                 : ContinuousBackupsGateway.Operation.UpdateContinuousBackups,
             table,
-            uid);
+            uid,
+            lane);
     if (wait.isPresent()) {
       // Rescheduling counts whole milliseconds: round up, so as not to wake before the slot.
       return new Reconciliation.Deferred(

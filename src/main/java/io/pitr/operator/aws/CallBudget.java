@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -27,18 +28,47 @@ import java.util.function.LongSupplier;
  * its turn and is told to come back when the window has room. Built on Bucket4j, whose {@code
  * consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is none and
  * answers how long until that token exists.
+ *
+ * <p>Two lanes share the rate. {@link Lane#QUEUED} callers (first applies, drift checks, deletions:
+ * thousands at once when policies are created in bulk) take their slots in turn. {@link Lane#AHEAD}
+ * callers (a spec change somebody waits for) have slots of their own, in turn among themselves, and
+ * call as soon as the window has room, ahead of every queued caller: a change does not wait behind
+ * a rollout. Each call ahead takes the queued lane's next token too, so that the queued callers as
+ * a whole move one slot later and the rate still holds: the queued caller whose slot the window
+ * then refuses comes back when it has room, one slot on, and so may its successor; a queued caller
+ * refused twice in a row (calls ahead keep coming) takes a new slot at the end of the queue, so
+ * that refused callers never all come back at once.
  */
 public final class CallBudget {
+
+  /** The order in which callers get their calls. */
+  public enum Lane {
+    /** In turn, behind every caller that came earlier. */
+    QUEUED,
+    /** Ahead of every queued caller, in turn among callers ahead. */
+    AHEAD
+  }
 
   private static final long WINDOW_NANOS = 1_000_000_000L;
 
   private final double perSecond;
   private final long slotNanos;
   private final LongSupplier nanoTime;
-  private final Map<String, Bucket> byRegion = new ConcurrentHashMap<>();
-  private final Map<String, Long> held = new ConcurrentHashMap<>();
+  private final Map<String, Bucket> queued = new ConcurrentHashMap<>();
+  private final Map<String, Bucket> ahead = new ConcurrentHashMap<>();
+  private final Map<String, Hold> held = new ConcurrentHashMap<>();
+
+  /** The keys of {@link #held} in the ahead lane: few, looked at on every queued call. */
+  private final Set<String> heldAhead = ConcurrentHashMap.newKeySet();
+
   private final int perWindow;
   private final Map<String, ArrayDeque<Long>> recentCalls = new HashMap<>();
+
+  /**
+   * When a caller may come back: {@code slot} if it holds a token of its lane's bucket (and loses
+   * it if too late), else it waits for the window's room, {@code refused} once already.
+   */
+  private record Hold(long at, Lane lane, boolean slot, boolean refused) {}
 
   /**
    * @param perSecond calls per second per region
@@ -59,63 +89,125 @@ public final class CallBudget {
     return perSecond;
   }
 
-  /**
-   * Takes the call's slot for {@code holder} (say, a policy's UID) in {@code region}: empty if the
-   * call may be made now, else how long until the slot reserved for it. Asking again before the
-   * slot answers the time left, without reserving another.
-   */
+  /** {@link #reserve(String, String, Lane)} in the queued lane. */
   public Optional<Duration> reserve(String region, String holder) {
-    String key = region + "\n" + holder;
-    long now = nanoTime.getAsLong();
-    Long slot = held.get(key);
-    if (slot != null) {
-      if (now < slot) {
-        return Optional.of(Duration.ofNanos(slot - now));
-      }
-      held.remove(key);
-      if (now - slot <= slotNanos / 2) {
-        return admit(region, key, now);
-      }
-      // Lost: its token goes back, so that lost slots do not push every later one further out.
-      bucket(region).addTokens(1);
-    }
-    long wait = bucket(region).consumeIgnoringRateLimits(1);
-    if (wait <= 0) {
-      return admit(region, key, now);
-    }
-    held.put(key, now + wait);
-    return Optional.of(Duration.ofNanos(wait));
+    return reserve(region, holder, Lane.QUEUED);
   }
 
   /**
-   * Lets a caller with a token call now if the last second holds fewer than {@link #perWindow}
-   * calls in {@code region}, counting this one; else holds its turn until the oldest of them is a
-   * second old.
+   * Takes the call's slot for {@code holder} (say, a policy's UID) in {@code region}: empty if the
+   * call may be made now, else how long until the slot reserved for it. Asking again before the
+   * slot answers the time left, without reserving another; asking ahead while holding a queued slot
+   * gives that slot up for one ahead.
    */
-  private Optional<Duration> admit(String region, String key, long now) {
+  public Optional<Duration> reserve(String region, String holder, Lane lane) {
+    String key = region + "\n" + holder;
+    long now = nanoTime.getAsLong();
+    Hold hold = held.get(key);
+    if (hold != null && lane == Lane.AHEAD && hold.lane() == Lane.QUEUED) {
+      unhold(key);
+      giveBack(hold, region);
+      hold = null;
+    }
+    if (hold != null) {
+      if (now < hold.at()) {
+        return Optional.of(Duration.ofNanos(hold.at() - now));
+      }
+      unhold(key);
+      if (!hold.slot() || now - hold.at() <= slotNanos / 2) {
+        return admit(region, key, now, hold.lane(), hold.refused());
+      }
+      // Lost: its token goes back, so that lost slots do not push every later one further out.
+      giveBack(hold, region);
+      lane = hold.lane();
+    }
+    long wait = bucket(lane, region).consumeIgnoringRateLimits(1);
+    if (wait <= 0) {
+      return admit(region, key, now, lane, false);
+    }
+    hold(key, new Hold(now + wait, lane, true, false));
+    return Optional.of(Duration.ofNanos(wait));
+  }
+
+  private void giveBack(Hold hold, String region) {
+    if (hold.slot()) {
+      bucket(hold.lane(), region).addTokens(1);
+    }
+  }
+
+  /**
+   * Lets a caller whose turn it is call now if the last second holds fewer than {@link #perWindow}
+   * calls in {@code region}, counting this one, and no caller ahead is about to take the room; else
+   * tells it when to come back (see the type's description).
+   */
+  private Optional<Duration> admit(
+      String region, String key, long now, Lane lane, boolean refusedBefore) {
     long room;
     synchronized (recentCalls) {
       ArrayDeque<Long> calls = recentCalls.computeIfAbsent(region, r -> new ArrayDeque<>());
       while (!calls.isEmpty() && calls.peekFirst() <= now - WINDOW_NANOS) {
         calls.pollFirst();
       }
-      if (calls.size() < perWindow) {
+      boolean yields = lane == Lane.QUEUED && aheadDue(region, now);
+      if (calls.size() < perWindow && !yields) {
         calls.addLast(now);
+        if (lane == Lane.AHEAD) {
+          // The queued callers move one slot on, so that together the lanes keep the rate.
+          bucket(Lane.QUEUED, region).consumeIgnoringRateLimits(1);
+        }
         return Optional.empty();
       }
-      room = calls.peekFirst() + WINDOW_NANOS - now;
+      room = calls.size() < perWindow ? slotNanos : calls.peekFirst() + WINDOW_NANOS - now;
     }
-    held.put(key, now + room);
+    if (lane == Lane.QUEUED && refusedBefore) {
+      long wait = bucket(Lane.QUEUED, region).consumeIgnoringRateLimits(1);
+      hold(key, new Hold(now + Math.max(wait, room), lane, true, false));
+      return Optional.of(Duration.ofNanos(Math.max(wait, room)));
+    }
+    hold(key, new Hold(now + room, lane, false, true));
     return Optional.of(Duration.ofNanos(room));
   }
 
-  private Bucket bucket(String region) {
-    return byRegion.computeIfAbsent(region, r -> newBucket());
+  /**
+   * Whether a caller ahead in {@code region} is due back within half a slot (and not gone for more
+   * than a slot, so that one that never comes back holds nobody up).
+   */
+  private boolean aheadDue(String region, long now) {
+    String prefix = region + "\n";
+    for (String key : heldAhead) {
+      Hold hold = held.get(key);
+      if (hold != null
+          && hold.at() <= now + slotNanos / 2
+          && now - hold.at() <= slotNanos
+          && key.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void hold(String key, Hold hold) {
+    held.put(key, hold);
+    if (hold.lane() == Lane.AHEAD) {
+      heldAhead.add(key);
+    } else {
+      heldAhead.remove(key);
+    }
+  }
+
+  private void unhold(String key) {
+    held.remove(key);
+    heldAhead.remove(key);
+  }
+
+  private Bucket bucket(Lane lane, String region) {
+    return (lane == Lane.AHEAD ? ahead : queued).computeIfAbsent(region, r -> newBucket());
   }
 
   /** Forgets the slots {@code holder} holds (a policy that is gone); they stay spent. */
   public void release(String holder) {
     held.keySet().removeIf(key -> key.endsWith("\n" + holder));
+    heldAhead.removeIf(key -> key.endsWith("\n" + holder));
   }
 
   /**
@@ -124,7 +216,7 @@ public final class CallBudget {
    */
   public int reserved() {
     long now = nanoTime.getAsLong();
-    return (int) held.values().stream().filter(slot -> slot > now).count();
+    return (int) held.values().stream().filter(hold -> hold.at() > now).count();
   }
 
   private Bucket newBucket() {

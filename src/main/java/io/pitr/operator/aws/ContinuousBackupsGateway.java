@@ -45,7 +45,17 @@ public interface ContinuousBackupsGateway {
    * policy's UID): empty if the call may be made now, else how long until the slot reserved for it.
    * No call is made.
    */
-  Optional<Duration> reserve(Operation operation, TableRef table, String holder);
+  default Optional<Duration> reserve(Operation operation, TableRef table, String holder) {
+    return reserve(operation, table, holder, CallBudget.Lane.QUEUED);
+  }
+
+  /**
+   * {@link #reserve(Operation, TableRef, String)} in a lane of the budget: {@link
+   * CallBudget.Lane#AHEAD} for a call somebody waits for (a spec change), which goes before every
+   * queued one.
+   */
+  Optional<Duration> reserve(
+      Operation operation, TableRef table, String holder, CallBudget.Lane lane);
 
   /** Forgets the slots a holder (a policy that is gone) reserved, and its role session. */
   void release(String holder);

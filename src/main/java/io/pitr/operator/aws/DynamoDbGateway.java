@@ -272,8 +272,9 @@ public final class DynamoDbGateway
   }
 
   @Override
-  public Optional<Duration> reserve(Operation operation, TableRef table, String holder) {
-    Optional<Duration> wait = budgets.get(operation).reserve(table.scope(), holder);
+  public Optional<Duration> reserve(
+      Operation operation, TableRef table, String holder, CallBudget.Lane lane) {
+    Optional<Duration> wait = budgets.get(operation).reserve(table.scope(), holder, lane);
     if (wait.isPresent()) {
       metrics
           .counter(

@@ -2,12 +2,18 @@ package io.pitr.operator.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pitr.operator.aws.CallBudget.Lane;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -199,6 +205,138 @@ class CallBudgetTest {
     assertThat(budget.reserve("us-east-1", "b")).isEmpty();
     budget.release("b");
     assertThat(budget.reserved()).isZero();
+  }
+
+  @Test
+  void aCallerAheadCallsWithinASlotWhileARolloutWaitsAndTheRolloutStillKeepsTheRate() {
+    Simulation rollout = new Simulation();
+    for (int caller = 0; caller < 80; caller++) {
+      rollout.arrive(0, "p" + caller, Lane.QUEUED);
+    }
+    rollout.arrive(Duration.ofMillis(4_030).toNanos(), "change", Lane.AHEAD);
+    rollout.run();
+
+    assertThat(rollout.calls).hasSize(81);
+    assertThat(rollout.latency("change"))
+        .as("the change waited for the window's room, not behind the 48 callers still queued")
+        .isLessThanOrEqualTo(Duration.ofMillis(125));
+    assertThat(worstSecond(rollout.callTimes())).isLessThanOrEqualTo(8);
+    assertThat(rollout.end())
+        .as("81 calls at 8 per second: the rollout lost no slot to the change")
+        .isLessThanOrEqualTo(Duration.ofMillis(81 * 125 + 125));
+    assertThat(rollout.asked)
+        .as("each queued caller after the change came back at most twice more")
+        .isLessThanOrEqualTo(81 + 80 + 2 * 48);
+  }
+
+  @Test
+  void callersAheadTakeTurnsAmongThemselvesAndQueuedCallersNeverStampede() {
+    // A template change: 40 callers ahead at once, while 40 queued ones wait.
+    Simulation both = new Simulation();
+    for (int caller = 0; caller < 40; caller++) {
+      both.arrive(0, "q" + caller, Lane.QUEUED);
+    }
+    for (int caller = 0; caller < 40; caller++) {
+      both.arrive(Duration.ofMillis(500).toNanos(), "a" + caller, Lane.AHEAD);
+    }
+    both.run();
+
+    assertThat(both.calls).hasSize(80);
+    assertThat(worstSecond(both.callTimes())).isLessThanOrEqualTo(8);
+    assertThat(both.calls.subList(0, 45))
+        .as("after the queued calls the first half second allowed, the callers ahead went first")
+        .filteredOn(call -> call.holder().startsWith("a"))
+        .hasSize(40);
+    assertThat(both.mostBackAtOnce)
+        .as("callers refused by the window come back spread out, no more at once than it admits")
+        .isLessThanOrEqualTo(8);
+    assertThat(both.asked).as("no caller asked more than a few times").isLessThan(80 * 4);
+  }
+
+  @Test
+  void aQueuedCallerThatTurnsAheadGivesItsSlotUp() {
+    for (int caller = 0; caller < 20; caller++) {
+      budget.reserve("eu-west-1", "p" + caller);
+    }
+    assertThat(budget.reserve("eu-west-1", "p19")).contains(Duration.ofMillis(19 * 125));
+
+    assertThat(budget.reserve("eu-west-1", "p19", Lane.AHEAD))
+        .as("the window has room for one more this second")
+        .isEmpty();
+    assertThat(budget.reserve("eu-west-1", "late"))
+        .as("p19's slot went back; the call ahead took the queue's next token")
+        .contains(Duration.ofMillis(20 * 125));
+  }
+
+  @Test
+  void aCallerAheadThatNeverComesBackHoldsNobodyUp() {
+    Simulation abandoned = new Simulation();
+    for (int caller = 0; caller < 24; caller++) {
+      abandoned.arrive(0, "p" + caller, Lane.QUEUED);
+    }
+    abandoned.arrive(Duration.ofMillis(1_010).toNanos(), "gone", Lane.AHEAD);
+    abandoned.abandon("gone");
+    abandoned.run();
+
+    assertThat(abandoned.calls).hasSize(24);
+    assertThat(abandoned.end()).isLessThanOrEqualTo(Duration.ofMillis(26 * 125));
+  }
+
+  /** Callers that come back exactly when the budget tells them, on the test's clock. */
+  private final class Simulation {
+    record Arrival(long at, String holder, Lane lane, long seq) {}
+
+    record Call(String holder, long at) {}
+
+    private final PriorityQueue<Arrival> arrivals =
+        new PriorityQueue<>(Comparator.comparingLong(Arrival::at).thenComparingLong(Arrival::seq));
+    private final Map<String, Long> firstAsked = new HashMap<>();
+    private final Set<String> abandoned = new HashSet<>();
+    private final long start = nanos.get();
+    private long seq;
+    final List<Call> calls = new ArrayList<>();
+    int asked;
+    int mostBackAtOnce;
+
+    void arrive(long offsetNanos, String holder, Lane lane) {
+      arrivals.add(new Arrival(start + offsetNanos, holder, lane, seq++));
+    }
+
+    void abandon(String holder) {
+      abandoned.add(holder);
+    }
+
+    void run() {
+      Map<Long, Integer> backAt = new HashMap<>();
+      while (!arrivals.isEmpty()) {
+        Arrival next = arrivals.poll();
+        nanos.set(Math.max(nanos.get(), next.at()));
+        firstAsked.putIfAbsent(next.holder(), nanos.get());
+        asked++;
+        Optional<Duration> wait = budget.reserve("eu-west-1", next.holder(), next.lane());
+        if (wait.isEmpty()) {
+          calls.add(new Call(next.holder(), nanos.get()));
+        } else if (!abandoned.contains(next.holder())) {
+          long at = nanos.get() + wait.get().toNanos();
+          mostBackAtOnce = Math.max(mostBackAtOnce, backAt.merge(at, 1, Integer::sum));
+          arrivals.add(new Arrival(at, next.holder(), next.lane(), seq++));
+        }
+      }
+    }
+
+    List<Long> callTimes() {
+      return calls.stream().map(Call::at).toList();
+    }
+
+    Duration latency(String holder) {
+      long called =
+          calls.stream().filter(c -> c.holder().equals(holder)).findFirst().orElseThrow().at();
+      return Duration.ofNanos(called - firstAsked.get(holder));
+    }
+
+    Duration end() {
+      return Duration.ofNanos(calls.get(calls.size() - 1).at() - start);
+    }
   }
 
   private void advance(Duration by) {
