@@ -82,30 +82,10 @@ public final class OperatorBenchmark {
     say("=== %d policies ===", size);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("policies", size);
-    Process provision =
-        new ProcessBuilder(
-                "bash",
-                "src/test/scripts/provision-kube-binaries.sh",
-                "--kube-version",
-                kubeVersion)
-            .inheritIO()
-            .start();
-    if (provision.waitFor() != 0) {
-      throw new IllegalStateException("could not provision kube-apiserver");
-    }
-    KubeAPIServer server =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(true)
-                .withApiServerVersion(kubeVersion)
-                .build());
-    server.start();
+    KubeAPIServer server = startApiServer(kubeVersion);
     Path kubeconfig = OUT.resolve("kubeconfig-" + size);
     Files.writeString(kubeconfig, server.getKubeConfigYaml());
-    Config config = Config.fromKubeconfig(server.getKubeConfigYaml());
-    config.setMaxConcurrentRequests(128);
-    config.setMaxConcurrentRequestsPerHost(128);
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    try (KubernetesClient client = client(server);
         DynamoDbEmulator emulator =
             DynamoDbEmulator.start(
                 EmulatorSettings.builder().requestLogCapacity(100_000).build())) {
@@ -166,6 +146,39 @@ public final class OperatorBenchmark {
     }
     say("%s", result);
     return result;
+  }
+
+  /**
+   * A fresh kube-apiserver and etcd (kube-api-test), from binaries provisioned as the build does.
+   */
+  static KubeAPIServer startApiServer(String kubeVersion) throws Exception {
+    Process provision =
+        new ProcessBuilder(
+                "bash",
+                "src/test/scripts/provision-kube-binaries.sh",
+                "--kube-version",
+                kubeVersion)
+            .inheritIO()
+            .start();
+    if (provision.waitFor() != 0) {
+      throw new IllegalStateException("could not provision kube-apiserver");
+    }
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withApiServerVersion(kubeVersion)
+                .build());
+    server.start();
+    return server;
+  }
+
+  /** A client of {@code server} that can create thousands of policies at once. */
+  static KubernetesClient client(KubeAPIServer server) {
+    Config config = Config.fromKubeconfig(server.getKubeConfigYaml());
+    config.setMaxConcurrentRequests(128);
+    config.setMaxConcurrentRequestsPerHost(128);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** Over one drift interval: AWS calls, their spread, and Kubernetes writes (watch events). */
@@ -279,8 +292,7 @@ public final class OperatorBenchmark {
         .get();
   }
 
-  private static void createAll(KubernetesClient client, Policies policies, int size)
-      throws Exception {
+  static void createAll(KubernetesClient client, Policies policies, int size) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(32);
     List<Future<?>> futures = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -295,7 +307,7 @@ public final class OperatorBenchmark {
   }
 
   /** Polls until every policy is Ready for its generation; returns System.nanoTime() then. */
-  private static long awaitAllReady(KubernetesClient client, int size, Duration timeout)
+  static long awaitAllReady(KubernetesClient client, int size, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -323,7 +335,7 @@ public final class OperatorBenchmark {
     throw new IllegalStateException("not all " + size + " policies became Ready within " + timeout);
   }
 
-  private static boolean isReady(ContinuousBackupsPolicy policy) {
+  static boolean isReady(ContinuousBackupsPolicy policy) {
     return PolicyStatusBuilder.ready(policy.getStatus())
         .filter(c -> "True".equals(c.getStatus()))
         .isPresent();
@@ -335,18 +347,18 @@ public final class OperatorBenchmark {
         "DescribeContinuousBackups", observations.calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS));
   }
 
-  private static Map<String, Double> percentiles(List<Double> values) {
+  static Map<String, Double> percentiles(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     return Map.of(
         "p50", round(sorted.get((int) Math.ceil(0.5 * sorted.size()) - 1)),
         "p99", round(sorted.get((int) Math.ceil(0.99 * sorted.size()) - 1)));
   }
 
-  private static String table(int index) {
+  static String table(int index) {
     return String.format(Locale.ROOT, "bench-%05d", index);
   }
 
-  private static double round(double value) {
+  static double round(double value) {
     return Math.round(value * 100) / 100.0;
   }
 
@@ -412,7 +424,7 @@ public final class OperatorBenchmark {
     return md.toString();
   }
 
-  private static Map<String, Object> machine() {
+  static Map<String, Object> machine() {
     return Map.of(
         "cores", Runtime.getRuntime().availableProcessors(),
         "java", System.getProperty("java.version"),
@@ -420,7 +432,7 @@ public final class OperatorBenchmark {
         "date", Instant.now().toString());
   }
 
-  private static void say(String format, Object... args) {
+  static void say(String format, Object... args) {
     System.out.println("benchmark: " + String.format(format, args));
   }
 

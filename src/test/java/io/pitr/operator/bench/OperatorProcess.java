@@ -59,6 +59,13 @@ final class OperatorProcess {
 
   static OperatorProcess start(Path kubeconfig, URI endpoint, int size, String label)
       throws Exception {
+    return start(kubeconfig, endpoint, size, label, Map.of());
+  }
+
+  /** As {@link #start(Path, URI, int, String)}, with {@code overrides} added to its environment. */
+  static OperatorProcess start(
+      Path kubeconfig, URI endpoint, int size, String label, Map<String, String> overrides)
+      throws Exception {
     int port = freePort();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java));
@@ -86,6 +93,7 @@ final class OperatorProcess {
         Integer.toString(Integer.getInteger("benchmark.updates-per-second", 1000)));
     env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
     env.put("PITR_LEADER_ELECTION_LEASE_NAMESPACE", OperatorBenchmark.NAMESPACE);
+    env.putAll(overrides);
     long started = System.nanoTime();
     Process process = builder.start();
     URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
@@ -127,6 +135,15 @@ final class OperatorProcess {
       byStatus.merge(line.group(1), Double.parseDouble(line.group(2)), Double::sum);
     }
     return byStatus;
+  }
+
+  /** CPU time the operator's process has used so far, user and system, from /proc. */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+    // After the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return ticks / 100.0; // USER_HZ, 100 on Linux
   }
 
   /** RSS from /proc, and the heap in use after a full GC (jcmd). */
