@@ -18,16 +18,14 @@ import java.util.function.LongSupplier;
  * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
  * many callers wait, the calls they make never exceed the rate.
  *
- * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate). A caller may be late
- * for its slot by half a slot's width and still call on it. A caller later than that (its thread
- * busy, a GC pause) has lost its slot: the slot's token goes back to the budget, so that lost slots
- * do not push later ones further out and a budget whose callers all run late still makes its calls
- * at the rate (whoever comes back when a token is there calls at once), and the caller reserves
- * again. Late callers and given-back tokens could bunch calls up, so every call must also fit a
- * window: no more than the rate (rounded up) in any one second; a caller the window refuses keeps
- * its turn and is told to come back when the window has room. Built on Bucket4j, whose {@code
- * consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when there is none and
- * answers how long until that token exists.
+ * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate). A caller late for its
+ * slot (its thread busy, a GC pause) still calls on it, however late: a slot given up would stay
+ * empty while every caller behind it waits its own turn, and a queue of thousands whose callers all
+ * run a little late would lose a large share of the rate. Late callers could bunch calls up, so
+ * every call must also fit a window: no more than the rate (rounded up) in any one second; a caller
+ * the window refuses keeps its turn and is told to come back when the window has room. Built on
+ * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
+ * when there is none and answers how long until that token exists.
  *
  * <p>Two lanes share the rate. {@link Lane#QUEUED} callers (first applies, drift checks, deletions:
  * thousands at once when policies are created in bulk) take their slots in turn. {@link Lane#AHEAD}
@@ -114,12 +112,7 @@ public final class CallBudget {
         return Optional.of(Duration.ofNanos(hold.at() - now));
       }
       unhold(key);
-      if (!hold.slot() || now - hold.at() <= slotNanos / 2) {
-        return admit(region, key, now, hold.lane(), hold.refused());
-      }
-      // Lost: its token goes back, so that lost slots do not push every later one further out.
-      giveBack(hold, region);
-      lane = hold.lane();
+      return admit(region, key, now, hold.lane(), hold.refused());
     }
     long wait = bucket(lane, region).consumeIgnoringRateLimits(1);
     if (wait <= 0) {
