@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -148,9 +150,25 @@ public final class LimitsBenchmark {
 
       emulator.observations().reset();
       long wrote = System.nanoTime();
+      List<String> timeline = new ArrayList<>();
+      ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+      sampler.scheduleAtFixedRate(
+          () ->
+              timeline.add(
+                  String.format(
+                      Locale.ROOT,
+                      "%.0fs U%d D%d",
+                      (System.nanoTime() - wrote) / 1e9,
+                      emulator.observations().calls(Operation.UPDATE_CONTINUOUS_BACKUPS),
+                      emulator.observations().calls(Operation.DESCRIBE_CONTINUOUS_BACKUPS))),
+          10,
+          10,
+          TimeUnit.SECONDS);
       createAll(client, policies, size);
       List<Double> changeMs = changesDuringRollout(client, emulator, size);
       long readyAt = OperatorBenchmark.awaitAllReady(client, size + changes, Duration.ofHours(3));
+      sampler.shutdownNow();
+      result.put("creationCallsEvery10s", timeline);
       double seconds = (readyAt - wrote) / 1e9;
       Map<String, Object> creation = new LinkedHashMap<>();
       creation.put("allReadySeconds", OperatorBenchmark.round(seconds));
