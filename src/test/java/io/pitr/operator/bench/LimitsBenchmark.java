@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.pitr.emulator.DynamoDbEmulator;
 import io.pitr.emulator.EmulatorSettings;
 import io.pitr.emulator.Limits;
@@ -70,11 +68,7 @@ public final class LimitsBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    List<Integer> sizes =
-        Arrays.stream(System.getProperty("benchmark.limits.sizes", "1000,10000").split(","))
-            .map(String::trim)
-            .map(Integer::parseInt)
-            .toList();
+    List<Integer> sizes = OperatorBenchmark.sizes("benchmark.limits.sizes", "1000,10000");
     LimitsBenchmark benchmark = new LimitsBenchmark(args.length > 0 ? args[0] : "1.36.3");
     Files.createDirectories(OperatorBenchmark.OUT);
     List<Map<String, Object>> results = new ArrayList<>();
@@ -209,6 +203,10 @@ public final class LimitsBenchmark {
       deletion.putAll(callsAndThrottling(emulator.observations()));
       result.put("massDeletionDisable", deletion);
       restarted.stop();
+    } catch (Exception | AssertionError e) {
+      // What was measured before the failure is still worth having.
+      OperatorBenchmark.say("measured before the failure: %s", result);
+      throw e;
     } finally {
       server.stop();
     }
@@ -350,7 +348,7 @@ public final class LimitsBenchmark {
     Map<String, Double> reconcilesBefore = operator.reconciles();
     AtomicLong modified = new AtomicLong();
     long[] tenths = new long[10];
-    try (Watch watch = watchModifications(client, modified)) {
+    try (Watch watch = OperatorBenchmark.watchModifications(client, modified)) {
       long before = 0;
       for (int tenth = 0; tenth < tenths.length; tenth++) {
         Thread.sleep(restartWindowSeconds * 100L);
@@ -378,30 +376,25 @@ public final class LimitsBenchmark {
     return restart;
   }
 
-  private static Watch watchModifications(KubernetesClient client, AtomicLong modified) {
-    return client
-        .resources(ContinuousBackupsPolicy.class)
-        .inNamespace(OperatorBenchmark.NAMESPACE)
-        .watch(
-            new Watcher<>() {
-              @Override
-              public void eventReceived(Action action, ContinuousBackupsPolicy resource) {
-                if (action == Action.MODIFIED) {
-                  modified.incrementAndGet();
-                }
-              }
-
-              @Override
-              public void onClose(WatcherException cause) {}
-            });
-  }
-
-  private static void deleteAll(KubernetesClient client) {
-    client
-        .resources(ContinuousBackupsPolicy.class)
-        .inNamespace(OperatorBenchmark.NAMESPACE)
-        .withGracePeriod(0)
-        .delete();
+  /**
+   * Every policy at once, 32 writers, one request each: one collection DELETE of 10,000 policies
+   * outlasts the client's request timeout.
+   */
+  private static void deleteAll(KubernetesClient client) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    List<Future<?>> futures = new ArrayList<>();
+    for (ContinuousBackupsPolicy policy :
+        client
+            .resources(ContinuousBackupsPolicy.class)
+            .inNamespace(OperatorBenchmark.NAMESPACE)
+            .list()
+            .getItems()) {
+      futures.add(pool.submit(() -> client.resource(policy).withGracePeriod(0).delete()));
+    }
+    for (Future<?> future : futures) {
+      future.get();
+    }
+    pool.shutdown();
   }
 
   private static void awaitNone(KubernetesClient client, Duration timeout) throws Exception {

@@ -7,6 +7,7 @@ import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.pitr.emulator.DynamoDbEmulator;
@@ -62,11 +63,7 @@ public final class OperatorBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    List<Integer> sizes =
-        Arrays.stream(System.getProperty("benchmark.sizes", "100,1000,10000").split(","))
-            .map(String::trim)
-            .map(Integer::parseInt)
-            .toList();
+    List<Integer> sizes = sizes("benchmark.sizes", "100,1000,10000");
     OperatorBenchmark benchmark = new OperatorBenchmark(args.length > 0 ? args[0] : "1.36.3");
     Files.createDirectories(OUT);
     List<Map<String, Object>> results = new ArrayList<>();
@@ -148,6 +145,33 @@ public final class OperatorBenchmark {
     return result;
   }
 
+  /** The policy counts a comma-separated system property asks for. */
+  static List<Integer> sizes(String property, String defaults) {
+    return Arrays.stream(System.getProperty(property, defaults).split(","))
+        .map(String::trim)
+        .map(Integer::parseInt)
+        .toList();
+  }
+
+  /** Counts MODIFIED events of the benchmark's policies (Kubernetes writes) until closed. */
+  static Watch watchModifications(KubernetesClient client, AtomicLong modified) {
+    return client
+        .resources(ContinuousBackupsPolicy.class)
+        .inNamespace(NAMESPACE)
+        .watch(
+            new Watcher<>() {
+              @Override
+              public void eventReceived(Action action, ContinuousBackupsPolicy resource) {
+                if (action == Action.MODIFIED) {
+                  modified.incrementAndGet();
+                }
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
+  }
+
   /**
    * A fresh kube-apiserver and etcd (kube-api-test), from binaries provisioned as the build does.
    */
@@ -190,22 +214,7 @@ public final class OperatorBenchmark {
     emulator.observations().reset();
     long[] buckets = new long[10];
     Instant start = Instant.now();
-    try (var watch =
-        client
-            .resources(ContinuousBackupsPolicy.class)
-            .inNamespace(NAMESPACE)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, ContinuousBackupsPolicy resource) {
-                    if (action == Action.MODIFIED) {
-                      modified.incrementAndGet();
-                    }
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                })) {
+    try (Watch watch = watchModifications(client, modified)) {
       long before = 0;
       for (int bucket = 0; bucket < buckets.length; bucket++) {
         Thread.sleep(driftSeconds * 100L);
