@@ -263,6 +263,8 @@ public final class BackgroundTableDiscovery implements TableDiscovery, AutoClose
     ScopeDiscovery(DiscoveryScope scope, String holder) {
       this.scope = scope;
       this.holder = holder;
+      // Prometheus serves a Micrometer timer as three series: here
+      // pitr_discovery_round_duration_seconds_count, _sum and _max (README, Metrics).
       this.rounds =
           Timer.builder("pitr.discovery.round.duration")
               .tag("scope", scope.scope())
