@@ -4,7 +4,6 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -16,26 +15,27 @@ import java.util.function.LongSupplier;
  * A budget of calls of one AWS operation, per region, handed out as future slots: a caller that
  * finds the budget spent reserves the next free slot and is told how long to wait for it, and when
  * it comes back at that time it calls on the slot it holds. Nobody polls for a permit, and however
- * many callers wait, the calls they make never exceed the rate.
+ * many callers wait, the calls they make keep to the rate.
  *
  * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate). A caller late for its
  * slot (its thread busy, a GC pause) still calls on it, however late: a slot given up would stay
- * empty while every caller behind it waits its own turn, and a queue of thousands whose callers all
- * run a little late would lose a large share of the rate. Late callers could bunch calls up, so
- * every call must also fit a window: no more than the rate (rounded up) in any one second; a caller
- * the window refuses keeps its turn and is told to come back when the window has room. Built on
+ * empty while every caller behind it waits its own turn. Late callers bunch up, so every call must
+ * also fit a second bucket, the burst: one second's worth of calls (the rate, rounded up), refilled
+ * at the rate, which is how AWS is assumed to throttle (README, "Limits"; the emulator's preset
+ * does the same). Callers a little late, even by several slots, fit it and lose nothing; only after
+ * a pause longer than a second do callers find it empty. A caller it refuses is promised the
+ * burst's next place, one slot after the last place promised, so that refused callers come back
+ * spread out at the rate, never all at once, and none takes a second slot of the queue's. Built on
  * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
  * when there is none and answers how long until that token exists.
  *
  * <p>Two lanes share the rate. {@link Lane#QUEUED} callers (first applies, drift checks, deletions:
  * thousands at once when policies are created in bulk) take their slots in turn. {@link Lane#AHEAD}
  * callers (a spec change somebody waits for) have slots of their own, in turn among themselves, and
- * call as soon as the window has room, ahead of every queued caller: a change does not wait behind
- * a rollout. Each call ahead takes the queued lane's next token too, so that the queued callers as
- * a whole move one slot later and the rate still holds: the queued caller whose slot the window
- * then refuses comes back when it has room, one slot on, and so may its successor; a queued caller
- * refused twice in a row (calls ahead keep coming) takes a new slot at the end of the queue, so
- * that refused callers never all come back at once.
+ * call as soon as the burst has room, ahead of every queued caller: a queued caller whose turn has
+ * come leaves the burst's last token to a caller ahead that is due. Each call ahead takes the
+ * queued lane's next token too, so that the queued callers as a whole move one slot later and
+ * together the lanes keep the rate.
  */
 public final class CallBudget {
 
@@ -47,8 +47,6 @@ public final class CallBudget {
     AHEAD
   }
 
-  private static final long WINDOW_NANOS = 1_000_000_000L;
-
   private final double perSecond;
   private final long slotNanos;
   private final LongSupplier nanoTime;
@@ -59,14 +57,26 @@ public final class CallBudget {
   /** The keys of {@link #held} in the ahead lane: few, looked at on every queued call. */
   private final Set<String> heldAhead = ConcurrentHashMap.newKeySet();
 
-  private final int perWindow;
-  private final Map<String, ArrayDeque<Long>> recentCalls = new HashMap<>();
+  private final int burst;
+  private final Map<String, Burst> bursts = new HashMap<>();
 
   /**
-   * When a caller may come back: {@code slot} if it holds a token of its lane's bucket (and loses
-   * it if too late), else it waits for the window's room, {@code refused} once already.
+   * When a caller may come back: {@code slot} if it holds a token of its lane's bucket, else it
+   * waits for the burst's room.
    */
-  private record Hold(long at, Lane lane, boolean slot, boolean refused) {}
+  private record Hold(long at, Lane lane, boolean slot) {}
+
+  /**
+   * The burst bucket of one region, and the time of the last place promised to a refused caller.
+   */
+  private static final class Burst {
+    final Bucket bucket;
+    long promised = Long.MIN_VALUE / 2;
+
+    Burst(Bucket bucket) {
+      this.bucket = bucket;
+    }
+  }
 
   /**
    * @param perSecond calls per second per region
@@ -78,7 +88,7 @@ public final class CallBudget {
     }
     this.perSecond = perSecond;
     this.slotNanos = Math.round(1e9 / perSecond);
-    this.perWindow = (int) Math.ceil(perSecond);
+    this.burst = (int) Math.ceil(perSecond / 2);
     this.nanoTime = nanoTime;
   }
 
@@ -112,13 +122,13 @@ public final class CallBudget {
         return Optional.of(Duration.ofNanos(hold.at() - now));
       }
       unhold(key);
-      return admit(region, key, now, hold.lane(), hold.refused());
+      return admit(region, key, now, hold.lane());
     }
     long wait = bucket(lane, region).consumeIgnoringRateLimits(1);
     if (wait <= 0) {
-      return admit(region, key, now, lane, false);
+      return admit(region, key, now, lane);
     }
-    hold(key, new Hold(now + wait, lane, true, false));
+    hold(key, new Hold(now + wait, lane, true));
     return Optional.of(Duration.ofNanos(wait));
   }
 
@@ -129,36 +139,33 @@ public final class CallBudget {
   }
 
   /**
-   * Lets a caller whose turn it is call now if the last second holds fewer than {@link #perWindow}
-   * calls in {@code region}, counting this one, and no caller ahead is about to take the room; else
-   * tells it when to come back (see the type's description).
+   * Lets a caller whose turn it is call now if the burst has a token for it in {@code region} (and
+   * a queued caller leaves the last one to a caller ahead that is due); else promises it the
+   * burst's next place (see the type's description).
    */
-  private Optional<Duration> admit(
-      String region, String key, long now, Lane lane, boolean refusedBefore) {
-    long room;
-    synchronized (recentCalls) {
-      ArrayDeque<Long> calls = recentCalls.computeIfAbsent(region, r -> new ArrayDeque<>());
-      while (!calls.isEmpty() && calls.peekFirst() <= now - WINDOW_NANOS) {
-        calls.pollFirst();
-      }
-      boolean yields = lane == Lane.QUEUED && aheadDue(region, now);
-      if (calls.size() < perWindow && !yields) {
-        calls.addLast(now);
+  private Optional<Duration> admit(String region, String key, long now, Lane lane) {
+    long at;
+    synchronized (bursts) {
+      Burst burst = bursts.computeIfAbsent(region, r -> new Burst(newBucket(this.burst)));
+      boolean yields =
+          lane == Lane.QUEUED && burst.bucket.getAvailableTokens() < 2 && aheadDue(region, now);
+      if (!yields && burst.bucket.tryConsume(1)) {
         if (lane == Lane.AHEAD) {
           // The queued callers move one slot on, so that together the lanes keep the rate.
           bucket(Lane.QUEUED, region).consumeIgnoringRateLimits(1);
         }
         return Optional.empty();
       }
-      room = calls.size() < perWindow ? slotNanos : calls.peekFirst() + WINDOW_NANOS - now;
+      long room =
+          Math.max(slotNanos, burst.bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
+      at = now + room;
+      if (lane == Lane.QUEUED) {
+        at = Math.max(at, burst.promised + slotNanos);
+        burst.promised = at;
+      }
     }
-    if (lane == Lane.QUEUED && refusedBefore) {
-      long wait = bucket(Lane.QUEUED, region).consumeIgnoringRateLimits(1);
-      hold(key, new Hold(now + Math.max(wait, room), lane, true, false));
-      return Optional.of(Duration.ofNanos(Math.max(wait, room)));
-    }
-    hold(key, new Hold(now + room, lane, false, true));
-    return Optional.of(Duration.ofNanos(room));
+    hold(key, new Hold(at, lane, false));
+    return Optional.of(Duration.ofNanos(at - now));
   }
 
   /**
@@ -194,7 +201,7 @@ public final class CallBudget {
   }
 
   private Bucket bucket(Lane lane, String region) {
-    return (lane == Lane.AHEAD ? ahead : queued).computeIfAbsent(region, r -> newBucket());
+    return (lane == Lane.AHEAD ? ahead : queued).computeIfAbsent(region, r -> newBucket(1));
   }
 
   /** Forgets the slots {@code holder} holds (a policy that is gone); they stay spent. */
@@ -212,7 +219,8 @@ public final class CallBudget {
     return (int) held.values().stream().filter(hold -> hold.at() > now).count();
   }
 
-  private Bucket newBucket() {
+  /** A bucket of {@code capacity} tokens, full at first, refilled at the rate. */
+  private Bucket newBucket(int capacity) {
     TimeMeter time =
         new TimeMeter() {
           @Override
@@ -229,9 +237,9 @@ public final class CallBudget {
         .withCustomTimePrecision(time)
         .addLimit(
             Bandwidth.builder()
-                .capacity(1)
+                .capacity(capacity)
                 .refillGreedy(1, Duration.ofNanos(slotNanos))
-                .initialTokens(1)
+                .initialTokens(capacity)
                 .build())
         .build();
   }
