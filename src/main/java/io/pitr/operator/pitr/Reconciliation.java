@@ -427,13 +427,16 @@ public final class Reconciliation {
     }
     Answer answer = caller.call(new Update(facts.table(), desired));
     if (answer instanceof Deferred deferred) {
+      // The observation this Update is for is kept until the Update is made, however often its
+      // slot is put off: a fresh one, or the one an earlier wait kept (a spec change not yet
+      // applied comes here with it, not fresh).
       return new Verdict(
           Optional.empty(),
           null,
           List.of(),
           deferred.retryAfter(),
           facts.driftCheckDue(),
-          fresh ? observed : null,
+          fresh ? observed : facts.awaitingUpdate(),
           Optional.empty());
     }
     if (!(answer instanceof Answered answered)) {

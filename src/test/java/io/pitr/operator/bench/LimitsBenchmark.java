@@ -60,6 +60,10 @@ public final class LimitsBenchmark {
   private final int driftSeconds = Integer.getInteger("benchmark.drift-interval-s", 60);
   private final int changes = Integer.getInteger("benchmark.limits.changes", 5);
   private final int idleSeconds = Integer.getInteger("benchmark.limits.idle-s", 60);
+
+  /** Records the idle stretch with JDK Flight Recorder (its own CPU is then in the figure). */
+  private final boolean profileIdle = Boolean.getBoolean("benchmark.limits.profile-idle");
+
   private final int restartWindowSeconds =
       Integer.getInteger("benchmark.limits.restart-window-s", 120);
 
@@ -321,10 +325,18 @@ public final class LimitsBenchmark {
   private Map<String, Object> idleCpu(DynamoDbEmulator emulator, OperatorProcess operator, int size)
       throws Exception {
     emulator.observations().reset();
+    Path recording = OperatorBenchmark.OUT.resolve("idle-" + size + ".jfr").toAbsolutePath();
+    if (profileIdle) {
+      operator.jcmd("JFR.start", "name=idle", "settings=profile", "filename=" + recording);
+    }
     double before = operator.cpuSeconds();
     Thread.sleep(idleSeconds * 1000L);
     double used = operator.cpuSeconds() - before;
     Map<String, Object> idle = new LinkedHashMap<>();
+    if (profileIdle) {
+      operator.jcmd("JFR.stop", "name=idle");
+      idle.put("recording", recording.toString());
+    }
     idle.put("seconds", idleSeconds);
     idle.put("cores", OperatorBenchmark.round(used / idleSeconds * 1000) / 1000);
     idle.put(

@@ -176,6 +176,17 @@ final class OperatorProcess {
     }
   }
 
+  /** Runs a jcmd command in the operator's JVM and answers its output. */
+  String jcmd(String... command) throws Exception {
+    List<String> arguments =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid())));
+    arguments.addAll(List.of(command));
+    return run(arguments.toArray(String[]::new));
+  }
+
   private static String run(String... command) throws Exception {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes());

@@ -325,6 +325,28 @@ class ReconciliationTest {
   }
 
   @Test
+  void aFirstApplyKeepsItsObservationHoweverOftenItsUpdateWaits() {
+    // A new 14-day policy could shorten a longer period: it looks first, then waits for its slot.
+    Verdict waiting = policy.reconcile(T0, observedOff(), new Deferred(Duration.ofSeconds(40)));
+    assertThat(waiting.awaitingUpdate()).isEqualTo(observedOff());
+
+    // Woken before its slot (another event), and again when the burst had no room at the slot.
+    policy.reconcile(T0.plusSeconds(10), new Deferred(Duration.ofSeconds(30)));
+    policy.reconcile(T0.plusSeconds(40), new Deferred(Duration.ofMillis(250)));
+    Verdict applied = policy.reconcile(T0.plusSeconds(40).plusMillis(250), enabled(14));
+
+    assertThat(applied.outcome()).contains(new Outcome.Synced(enabled(14)));
+    assertThat(policy.calls)
+        .as("one look, however long the Update waited")
+        .containsExactly(
+            new Describe(TABLE),
+            new Update(TABLE, DesiredPitr.enabled(14)),
+            new Update(TABLE, DesiredPitr.enabled(14)),
+            new Update(TABLE, DesiredPitr.enabled(14)),
+            new Update(TABLE, DesiredPitr.enabled(14)));
+  }
+
+  @Test
   void aSpecChangeWaitingForItsSlotLeavesTheStatusAsItIs() {
     policy.reconcile(T0, enabled(14));
     policy.changeSpec(DesiredPitr.enabled(7));
@@ -843,8 +865,10 @@ class ReconciliationTest {
                           status == null
                               || !given.equals(status.getRestorePointLossAcknowledged())));
       this.now = now;
+      // As the reconciler: taken for this reconciliation, kept if the verdict keeps it.
       awaitingUpdate = null;
       Verdict verdict = reconciliation.reconcile(facts, now, this::answer);
+      awaitingUpdate = verdict.awaitingUpdate();
       reconcileRequested = reconcileRequested && verdict.outcome().isEmpty();
       assertThat(answers).as("every scripted answer was asked for").isEmpty();
       verdict.driftCheckDue().ifPresent(due -> driftCheckDue = Optional.of(due));
