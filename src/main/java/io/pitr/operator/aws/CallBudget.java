@@ -20,22 +20,24 @@ import java.util.function.LongSupplier;
  * <p>Slots are spaced evenly (a bucket of one token, refilled at the rate). A caller late for its
  * slot (its thread busy, a GC pause) still calls on it, however late: a slot given up would stay
  * empty while every caller behind it waits its own turn. Late callers bunch up, so every call must
- * also fit a second bucket, the burst: one second's worth of calls (the rate, rounded up), refilled
- * at the rate, which is how AWS is assumed to throttle (README, "Limits"; the emulator's preset
- * does the same). Callers a little late, even by several slots, fit it and lose nothing; only after
- * a pause longer than a second do callers find it empty. A caller it refuses is promised the
- * burst's next place, one slot after the last place promised, so that refused callers come back
- * spread out at the rate, never all at once, and none takes a second slot of the queue's. Built on
- * Bucket4j, whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even
- * when there is none and answers how long until that token exists.
+ * also take a token of a second bucket, the burst: half a second's worth of calls (half the rate,
+ * rounded up), refilled at the rate. AWS is assumed to throttle with a bucket of one second's worth
+ * (README, "Limits"; the emulator's preset does the same), so the other half is left for jitter on
+ * the way and for the account's other callers. Callers late by a few slots fit the burst and lose
+ * nothing; after a longer pause they find it empty, and a caller it refuses is promised the burst's
+ * next place, one slot after the last place promised, so that refused callers come back spread out
+ * at the rate, never all at once, and none takes a second slot of the queue's. Built on Bucket4j,
+ * whose {@code consumeIgnoringRateLimits} is exactly a reservation: it takes a token even when
+ * there is none and answers how long until that token exists.
  *
  * <p>Two lanes share the rate. {@link Lane#QUEUED} callers (first applies, drift checks, deletions:
  * thousands at once when policies are created in bulk) take their slots in turn. {@link Lane#AHEAD}
  * callers (a spec change somebody waits for) have slots of their own, in turn among themselves, and
- * call as soon as the burst has room, ahead of every queued caller: a queued caller whose turn has
- * come leaves the burst's last token to a caller ahead that is due. Each call ahead takes the
- * queued lane's next token too, so that the queued callers as a whole move one slot later and
- * together the lanes keep the rate.
+ * call at once, ahead of every queued caller: a queued caller whose turn has come leaves the
+ * burst's last token to a caller ahead that is due, and a caller ahead that finds the burst empty
+ * borrows the token it refills next (one at a time), which the queued callers then wait for. Each
+ * call ahead takes the queued lane's next token too, so that the queued callers as a whole move one
+ * slot later and together the lanes keep the rate.
  */
 public final class CallBudget {
 
@@ -149,7 +151,18 @@ public final class CallBudget {
       Burst burst = bursts.computeIfAbsent(region, r -> new Burst(newBucket(this.burst)));
       boolean yields =
           lane == Lane.QUEUED && burst.bucket.getAvailableTokens() < 2 && aheadDue(region, now);
-      if (!yields && burst.bucket.tryConsume(1)) {
+      boolean admitted;
+      if (lane == Lane.AHEAD) {
+        // A change takes the burst's last token, or borrows the next one it refills, which the
+        // queue then waits for: one call ahead at a time (callers ahead take turns at the rate).
+        admitted = burst.bucket.getAvailableTokens() >= 0;
+        if (admitted) {
+          burst.bucket.consumeIgnoringRateLimits(1);
+        }
+      } else {
+        admitted = !yields && burst.bucket.tryConsume(1);
+      }
+      if (admitted) {
         if (lane == Lane.AHEAD) {
           // The queued callers move one slot on, so that together the lanes keep the rate.
           bucket(Lane.QUEUED, region).consumeIgnoringRateLimits(1);

@@ -256,6 +256,29 @@ class CallBudgetTest {
   }
 
   @Test
+  void aChangeDoesNotWaitBehindARolloutOfLateCallers() {
+    // Every caller, the change included, comes back 0 to 1 s after the time it was given, so that
+    // the burst is often empty when the change comes (refused, it would come back late again).
+    for (int seed = 0; seed < 20; seed++) {
+      Simulation busy = new Simulation();
+      Random random = new Random(seed);
+      busy.delay = at -> (long) (random.nextDouble() * Duration.ofSeconds(1).toNanos());
+      for (int caller = 0; caller < 200; caller++) {
+        busy.arrive(0, "p" + caller, Lane.QUEUED);
+      }
+      busy.arrive(Duration.ofMillis(10_030).toNanos(), "change", Lane.AHEAD);
+      busy.run();
+
+      assertThat(busy.latency("change"))
+          .as("seed %d: within a slot and the change's own lateness", seed)
+          .isLessThanOrEqualTo(Duration.ofMillis(125 + 1000));
+      assertThat(mostAboveTheRate(busy.callTimes()))
+          .as("the burst, and the one call ahead that borrowed from it")
+          .isLessThanOrEqualTo(BURST + 1);
+    }
+  }
+
+  @Test
   void afterAPauseTheCallsResumeAtTheRateNotAllAtOnce() {
     // 80 callers queued; a 3-second pause (say, a stop-the-world GC) from the 10th slot on: every
     // caller due in it comes back when it ends, at the same instant.
