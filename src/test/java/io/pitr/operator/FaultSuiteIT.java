@@ -762,8 +762,9 @@ class FaultSuiteIT {
 
   /**
    * The operator's calls keep to its budgets: never ahead of the rate by more than the budget's
-   * burst (half a second's worth, CallBudget), per region; the emulator's clock reads arrivals,
-   * which network and scheduling jitter can put one call closer.
+   * burst (half a second's worth, CallBudget) and the one call a spec change may borrow from it,
+   * per region; the emulator's clock reads arrivals, which network and scheduling jitter can put
+   * one call closer.
    */
   private static void assertKeptToTheBudgets(List<RequestRecord> requests) {
     Map<Operation, Double> budgets =
@@ -786,7 +787,7 @@ class FaultSuiteIT {
                                         .toList(),
                                     perSecond))
                             .as("%s in %s, against %.0f a second", operation, region, perSecond)
-                            .isLessThanOrEqualTo(Math.ceil(perSecond / 2) + 1)));
+                            .isLessThanOrEqualTo(Math.ceil(perSecond / 2) + 1 + 1)));
   }
 
   /** The most calls of {@code operation} about one region in any one second. */
