@@ -380,7 +380,8 @@ public final class OperatorBenchmark {
             "emulatorLatencyMs", latencyMs,
             "driftIntervalSeconds", driftSeconds,
             "describesPerSecond", describesPerSecond,
-            "operatorJvm", OperatorProcess.JVM_OPTIONS));
+            "operatorJvm", OperatorProcess.JVM_OPTIONS,
+            "operatorEnvironment", OperatorProcess.CHART_ENV));
     document.put("results", results);
     new ObjectMapper()
         .enable(SerializationFeature.INDENT_OUTPUT)

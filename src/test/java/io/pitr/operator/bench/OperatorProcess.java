@@ -12,36 +12,52 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The operator's benchmark (not a test; README, "Benchmark"): for each size, a fresh
- * kube-apiserver, the emulator with added latency, and the packaged operator as its own JVM, sized
- * like the chart's default container. Prints a Markdown table and writes target/benchmark/.
+ * The packaged operator in a JVM of its own, as the benchmark runs and measures it.
  *
- * <p>System properties: benchmark.sizes (100,1000,10000), benchmark.latency-ms (20),
- * benchmark.drift-interval-s (60), benchmark.describes-per-second (250),
- * benchmark.updates-per-second (1000), benchmark.samples (20).
+ * <p>System properties: benchmark.nmt (true: Native Memory Tracking on, for memory()'s breakdown;
+ * it costs a few MiB of its own), benchmark.jvm-options (added after the chart's, to try options).
  */
-/** The packaged operator in a JVM of its own, as the benchmark runs and measures it. */
 final class OperatorProcess {
-  /** The chart's JVM options, in a container of the chart's default 384 MiB limit. */
-  static final String JVM_OPTIONS = "-XX:MaxRAM=384m " + chartJvmOptions();
+  private static final String NMT = "-XX:NativeMemoryTracking=summary";
 
-  /** JAVA_TOOL_OPTIONS as the Helm chart sets them, so the figures are the chart's. */
-  private static String chartJvmOptions() {
+  /**
+   * The operator container's environment variables the Helm chart sets to literal values
+   * (JAVA_TOOL_OPTIONS, MALLOC_ARENA_MAX), so the figures are the chart's.
+   */
+  static final Map<String, String> CHART_ENV = chartEnvironment();
+
+  /** The chart's JVM options, in a container of the chart's default 384 MiB limit. */
+  static final String JVM_OPTIONS =
+      String.join(
+              " ",
+              "-XX:MaxRAM=384m",
+              CHART_ENV.get("JAVA_TOOL_OPTIONS").replace(" -Djava.io.tmpdir=/tmp", ""),
+              Boolean.parseBoolean(System.getProperty("benchmark.nmt", "true")) ? NMT : "",
+              System.getProperty("benchmark.jvm-options", ""))
+          .trim()
+          .replaceAll(" +", " ");
+
+  private static Map<String, String> chartEnvironment() {
     try {
-      Matcher options =
-          Pattern.compile("name: JAVA_TOOL_OPTIONS\\s+value: \"([^\"]+)\"")
+      Matcher variable =
+          Pattern.compile("- name: (\\w+)\\s+value: \"([^\"]*)\"")
               .matcher(
                   Files.readString(
                       Path.of("helm", "pitr-operator", "templates", "deployment.yaml")));
-      if (!options.find()) {
+      Map<String, String> env = new TreeMap<>();
+      while (variable.find()) {
+        env.put(variable.group(1), variable.group(2));
+      }
+      if (!env.containsKey("JAVA_TOOL_OPTIONS")) {
         throw new IllegalStateException("JAVA_TOOL_OPTIONS not found in the chart's deployment");
       }
-      return options.group(1).replace(" -Djava.io.tmpdir=/tmp", "");
+      return env;
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -77,6 +93,12 @@ final class OperatorProcess {
             .redirectOutput(
                 OperatorBenchmark.OUT.resolve("operator-" + size + "-" + label + ".log").toFile());
     Map<String, String> env = builder.environment();
+    CHART_ENV.forEach(
+        (name, value) -> {
+          if (!name.equals("JAVA_TOOL_OPTIONS")) { // on the command line, as JVM_OPTIONS
+            env.put(name, value);
+          }
+        });
     env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
     env.put("PITR_AWS_ENDPOINT_OVERRIDE", endpoint.toString());
     env.put("PITR_AWS_REGION", OperatorBenchmark.REGION);
@@ -146,11 +168,14 @@ final class OperatorProcess {
     return ticks / 100.0; // USER_HZ, 100 on Linux
   }
 
-  /** RSS from /proc, and the heap in use after a full GC (jcmd). */
+  /**
+   * After a full GC: RSS and threads from /proc, the heap in use (GC.heap_info), loaded classes
+   * (and how many came from a class-data sharing archive), live threads by name, and, with NMT on,
+   * the memory the JVM has committed by NMT's category (VM.native_memory summary).
+   */
   Map<String, Object> memory() throws Exception {
-    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    run(jcmd, Long.toString(process.pid()), "GC.run");
-    String heap = run(jcmd, Long.toString(process.pid()), "GC.heap_info");
+    jcmd("GC.run");
+    String heap = jcmd("GC.heap_info");
     // The heap's generations (serial: "def new generation", "tenured generation"; G1: one
     // "garbage-first heap" line), not Metaspace or class space.
     long usedKiB = 0;
@@ -164,9 +189,56 @@ final class OperatorProcess {
       }
     }
     String status = Files.readString(Path.of("/proc", Long.toString(process.pid()), "status"));
-    Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
-    long rssKiB = rss.find() ? Long.parseLong(rss.group(1)) : -1;
-    return Map.of("rssMiB", rssKiB / 1024, "heapAfterGcKiB", usedKiB);
+    Map<String, Object> memory = new LinkedHashMap<>();
+    memory.put("rssMiB", number(status, "^VmRSS:\\s+(\\d+) kB") / 1024);
+    memory.put("heapAfterGcKiB", usedKiB);
+    memory.put("threads", number(status, "^Threads:\\s+(\\d+)"));
+    String counters = jcmd("PerfCounter.print");
+    // The JVM counts the classes it loaded from a CDS archive apart from the others.
+    long shared = number(counters, "^java\\.cls\\.sharedLoadedClasses=(\\d+)");
+    memory.put("loadedClasses", number(counters, "^java\\.cls\\.loadedClasses=(\\d+)") + shared);
+    memory.put("sharedLoadedClasses", shared);
+    memory.put("threadsByName", threadsByName(jcmd("Thread.print")));
+    if (JVM_OPTIONS.contains(NMT)) {
+      memory.put("nmtCommittedKiB", nativeMemory(jcmd("VM.native_memory", "summary")));
+    }
+    return memory;
+  }
+
+  /** NMT's summary: committed KiB in all and by category, largest first. */
+  static Map<String, Long> nativeMemory(String summary) {
+    Map<String, Long> committed = new LinkedHashMap<>();
+    committed.put("Total", number(summary, "^Total: reserved=\\d+KB, committed=(\\d+)KB"));
+    Matcher category =
+        Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)", Pattern.MULTILINE)
+            .matcher(summary);
+    Map<String, Long> categories = new LinkedHashMap<>();
+    while (category.find()) {
+      categories.put(category.group(1).trim(), Long.parseLong(category.group(2)));
+    }
+    categories.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(entry -> committed.put(entry.getKey(), entry.getValue()));
+    return committed;
+  }
+
+  /** Live threads by name, with the digits that number a pool's threads replaced by N. */
+  static Map<String, Integer> threadsByName(String dump) {
+    Map<String, Integer> byName = new TreeMap<>();
+    Matcher thread = Pattern.compile("^\"([^\"]*)\"", Pattern.MULTILINE).matcher(dump);
+    while (thread.find()) {
+      byName.merge(thread.group(1).replaceAll("[0-9]+", "N"), 1, Integer::sum);
+    }
+    return byName;
+  }
+
+  /** The number the first group of {@code regex} finds in {@code text}, line by line. */
+  private static long number(String text, String regex) {
+    Matcher value = Pattern.compile(regex, Pattern.MULTILINE).matcher(text);
+    if (!value.find()) {
+      throw new IllegalStateException("no " + regex + " in: " + text);
+    }
+    return Long.parseLong(value.group(1));
   }
 
   void stop() throws InterruptedException {
